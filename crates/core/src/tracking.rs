@@ -236,10 +236,7 @@ impl ReportingSchedule {
     pub fn due_dates(self, start: Date, end: Date) -> Vec<Date> {
         let mut dates = Vec::new();
         let mut step: u32 = 1;
-        loop {
-            let Some(date) = add_months(start, u32::from(self.months()) * step) else {
-                break;
-            };
+        while let Some(date) = add_months(start, u32::from(self.months()) * step) {
             if date > end {
                 break;
             }

@@ -1,0 +1,250 @@
+//! Storage for rightstrack behind one small interface, [`Store`], with two
+//! implementations chosen by the database URL: SQLite (`sqlite://PATH`, the default, for a
+//! laptop or one server) and PostgreSQL (`postgres://…`, for several server processes).
+//!
+//! What both backends share is written once here: the import merge rules ([`merge`]), the
+//! conversion of stored rows into domain types ([`rows`]) and the migration runner
+//! ([`migrate`]). Each backend holds only its SQL.
+
+mod filter;
+pub mod merge;
+pub mod migrate;
+mod postgres;
+mod rows;
+mod sqlite;
+pub mod testing;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rightstrack_core::{
+    ActionKind, ImplementationStatus, InstitutionKind, Mechanism, NewRecommendation, Position,
+    Recommendation, RecommendationId, RegionalGroup, StakeholderKind, StateCode,
+};
+use serde::Serialize;
+
+pub use rightstrack_core::PositionUpdate;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST/DB"
+    )]
+    BadUrl(String),
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] r2d2_sqlite::rusqlite::Error),
+    #[error("SQLite connection pool: {0}")]
+    SqlitePool(#[from] r2d2::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("PostgreSQL connection pool: {0}")]
+    PostgresPool(String),
+    #[error("migration {version} ({name}) failed: {message}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        message: String,
+    },
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("a database task failed: {0}")]
+    Task(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One file's worth of recommendations to bring in, in one transaction.
+#[derive(Debug, Default)]
+pub struct ImportBatch {
+    /// Who imports: a user name, or `system` from the command line.
+    pub actor: String,
+    /// The file, for the audit log.
+    pub source: String,
+    pub recommendations: Vec<NewRecommendation>,
+    pub position_updates: Vec<PositionUpdate>,
+    /// Compute the summary, then roll back.
+    pub dry_run: bool,
+}
+
+/// What an import did. `skipped` counts position updates whose recommendation is not in
+/// the database.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+}
+
+impl std::ops::AddAssign for ImportSummary {
+    fn add_assign(&mut self, other: Self) {
+        self.imported += other.imported;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.skipped += other.skipped;
+    }
+}
+
+/// Filters over recommendations; every field narrows the set.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationFilter {
+    pub state: Option<StateCode>,
+    pub cycle: Option<u8>,
+    pub session: Option<u16>,
+    pub mechanism: Option<Mechanism>,
+    pub position: Option<Position>,
+    pub recommending_state: Option<StateCode>,
+    pub recommending_group: Option<RegionalGroup>,
+    /// Only published records (the public's view).
+    pub published_only: bool,
+}
+
+/// A page of a listing, by offset, or after an id for walking a whole set (exports).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub offset: u64,
+    /// When set, rows with a larger id than this, in id order; `offset` is then ignored.
+    pub after_id: Option<RecommendationId>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            limit: 50,
+            offset: 0,
+            after_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+/// Figures for the home page and `rightstrack status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub recommendations: u64,
+    pub states_under_review: u64,
+    pub documents: u64,
+    pub institutions: u64,
+    pub actions: u64,
+    pub assessments: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInstitution {
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub parent_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub title: String,
+    pub description: String,
+    pub kind: ActionKind,
+    pub institution_id: Option<i64>,
+    pub start_date: Option<time::Date>,
+    pub target_date: Option<time::Date>,
+    pub recommendation_ids: Vec<RecommendationId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAssessment {
+    pub recommendation_id: RecommendationId,
+    pub stakeholder: StakeholderKind,
+    pub institution_id: Option<i64>,
+    pub status: ImplementationStatus,
+    pub text: String,
+    pub author: String,
+}
+
+/// The storage interface. Small on purpose: each method is one unit of work, done in one
+/// transaction, so that a crash leaves the database as it was before the call.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Applies pending migrations and refreshes the reference data (states, taxonomies).
+    async fn migrate(&self) -> Result<Vec<migrate::Applied>>;
+
+    /// Imports one file's recommendations: new ones are inserted, known ones (same
+    /// identity) updated where the file says something new, all in one transaction.
+    async fn import(&self, batch: ImportBatch) -> Result<ImportSummary>;
+
+    async fn recommendations(
+        &self,
+        filter: &RecommendationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Recommendation>>;
+
+    async fn recommendation(&self, id: RecommendationId) -> Result<Option<Recommendation>>;
+
+    async fn counts(&self) -> Result<Counts>;
+
+    /// Number of recommendations per (state, cycle, mechanism), for state pages.
+    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>>;
+
+    async fn create_institution(&self, actor: &str, institution: NewInstitution) -> Result<i64>;
+
+    async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64>;
+
+    /// Records a recommendation's implementation status, with its justification; the
+    /// history is kept.
+    async fn set_status(
+        &self,
+        actor: &str,
+        id: RecommendationId,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()>;
+
+    async fn add_assessment(&self, actor: &str, assessment: NewAssessment) -> Result<i64>;
+
+    /// Marks recommendations (all matching the filter) as published or draft.
+    async fn publish(
+        &self,
+        actor: &str,
+        filter: &RecommendationFilter,
+        published: bool,
+    ) -> Result<u64>;
+}
+
+/// Opens the database a URL names, creating a SQLite file if needed, and migrates it.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = if let Some(path) = url.strip_prefix("sqlite://") {
+        Arc::new(sqlite::SqliteStore::open(path)?)
+    } else if url == "sqlite::memory:" {
+        Arc::new(sqlite::SqliteStore::open(":memory:")?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(postgres::PostgresStore::connect(url).await?)
+    } else {
+        return Err(StoreError::BadUrl(url.to_string()));
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The SHA-256 of a recommendation's identity key, hex-encoded: a fixed-size unique key.
+pub(crate) fn identity_hash(rec: &NewRecommendation) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(rec.identity_key().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

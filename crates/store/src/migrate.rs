@@ -1,0 +1,50 @@
+//! Schema migrations, embedded in the binary. Each backend has its own SQL for each
+//! version; both lists must have the same versions (a test checks). A migration is never
+//! edited once released: a change is a new version, for both backends in the same commit.
+
+use serde::Serialize;
+
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "registry",
+    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+}];
+
+/// A migration applied by this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    pub version: i64,
+    pub name: &'static str,
+}
+
+/// The migrations newer than `current`, in order.
+pub(crate) fn pending(current: i64) -> impl Iterator<Item = &'static Migration> {
+    MIGRATIONS.iter().filter(move |m| m.version > current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_increase_and_both_backends_have_sql() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version);
+        }
+        for m in MIGRATIONS {
+            assert!(
+                !m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty(),
+                "{}",
+                m.name
+            );
+        }
+    }
+}

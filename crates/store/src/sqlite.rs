@@ -1,0 +1,791 @@
+//! The SQLite backend: one file, WAL mode, foreign keys on. Blocking rusqlite calls run on
+//! tokio's blocking pool so they never stall the server's async workers.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use async_trait::async_trait;
+use r2d2_sqlite::rusqlite::{
+    self, params, params_from_iter, Connection, OptionalExtension, Transaction,
+};
+use r2d2_sqlite::SqliteConnectionManager;
+use rightstrack_core::{
+    ActionCategory, ImplementationStatus, Position, Recommendation, RecommendationId, State,
+    StateCode, Taxonomy,
+};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::filter::{where_clause, Placeholder, Value};
+use crate::merge::{plan, Existing};
+use crate::migrate::{pending, Applied};
+use crate::rows::{assemble, RecRow, TagRow};
+use crate::{
+    identity_hash, Backend, Counts, ImportBatch, ImportSummary, NewAction, NewAssessment,
+    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Store, StoreError,
+};
+
+type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+pub(crate) struct SqliteStore {
+    pool: Pool,
+}
+
+impl SqliteStore {
+    pub fn open(path: &str) -> Result<Self> {
+        let manager = if path == ":memory:" {
+            // One shared in-memory database for every pooled connection (tests).
+            SqliteConnectionManager::file("file:rightstrack-mem?mode=memory&cache=shared")
+        } else {
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
+                })?;
+            }
+            SqliteConnectionManager::file(path)
+        }
+        .with_init(|conn| {
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 10000;
+                 PRAGMA cache_size = -32000;",
+            )
+        });
+        let pool = r2d2::Pool::builder().max_size(8).build(manager)?;
+        Ok(Self { pool })
+    }
+
+    /// Runs blocking database work off the async runtime.
+    async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+fn timestamp(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+fn parse_date(s: &str) -> Result<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
+}
+
+fn date_text(d: Date) -> String {
+    d.to_string()
+}
+
+fn audit(
+    tx: &Transaction<'_>,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: Option<String>,
+    details: serde_json::Value,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![now(), actor, action, entity, entity_id, details.to_string()])?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<Vec<Applied>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut applied = Vec::new();
+    for m in pending(current) {
+        tx.execute_batch(m.sqlite)
+            .map_err(|e| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                message: e.to_string(),
+            })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, now()],
+        )?;
+        applied.push(Applied {
+            version: m.version,
+            name: m.name,
+        });
+    }
+    sync_reference(&tx)?;
+    tx.commit()?;
+    Ok(applied)
+}
+
+/// Brings the reference tables in line with the reference data compiled into this binary.
+fn sync_reference(tx: &Transaction<'_>) -> Result<()> {
+    let mut state = tx.prepare_cached(
+        "INSERT INTO states (code, name, regional_group) VALUES (?1, ?2, ?3)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, regional_group = excluded.regional_group
+         WHERE name <> excluded.name OR regional_group <> excluded.regional_group",
+    )?;
+    for s in State::all() {
+        state.execute(params![s.code.as_str(), s.name, s.group.code()])?;
+    }
+    let mut term = tx.prepare_cached(
+        "INSERT INTO terms (taxonomy, code, label) VALUES (?1, ?2, ?3)
+         ON CONFLICT (taxonomy, code) DO UPDATE SET label = excluded.label WHERE label <> excluded.label",
+    )?;
+    for taxonomy in Taxonomy::ALL {
+        for t in taxonomy.reference_terms() {
+            term.execute(params![taxonomy.code(), t.code, t.label])?;
+        }
+    }
+    Ok(())
+}
+
+/// Term ids by (taxonomy, code); unknown terms of open taxonomies are added.
+struct Terms {
+    ids: HashMap<(Taxonomy, String), i64>,
+}
+
+impl Terms {
+    fn load(tx: &Transaction<'_>) -> Result<Self> {
+        let mut stmt = tx.prepare("SELECT id, taxonomy, code FROM terms")?;
+        let mut ids = HashMap::new();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, taxonomy, code) = row?;
+            if let Ok(t) = Taxonomy::parse(&taxonomy) {
+                ids.insert((t, code), id);
+            }
+        }
+        Ok(Self { ids })
+    }
+
+    fn id(
+        &mut self,
+        tx: &Transaction<'_>,
+        taxonomy: Taxonomy,
+        code: &str,
+        label: &str,
+    ) -> Result<i64> {
+        if let Some(&id) = self.ids.get(&(taxonomy, code.to_string())) {
+            return Ok(id);
+        }
+        tx.prepare_cached("INSERT INTO terms (taxonomy, code, label) VALUES (?1, ?2, ?3)")?
+            .execute(params![taxonomy.code(), code, label])?;
+        let id = tx.last_insert_rowid();
+        self.ids.insert((taxonomy, code.to_string()), id);
+        Ok(id)
+    }
+}
+
+/// Loads what the database already holds for these identities.
+fn load_existing(tx: &Transaction<'_>, identities: &[String]) -> Result<HashMap<String, Existing>> {
+    let mut found: HashMap<String, Existing> = HashMap::new();
+    let mut by_id: HashMap<i64, String> = HashMap::new();
+    for chunk in identities.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "SELECT r.id, r.identity, r.cycle, r.session, d.symbol, r.paragraph, r.position, r.position_source,
+                    r.position_explanation, r.action_category, r.source_group
+             FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+             WHERE r.identity IN ({marks})"
+        );
+        let mut stmt = tx.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let identity: String = r.get(1)?;
+            let existing = Existing {
+                id,
+                cycle: r
+                    .get::<_, Option<i64>>(2)?
+                    .and_then(|c| u8::try_from(c).ok()),
+                session: r
+                    .get::<_, Option<i64>>(3)?
+                    .and_then(|s| u16::try_from(s).ok()),
+                document_symbol: r.get(4)?,
+                paragraph: r.get(5)?,
+                position: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|p| Position::parse(&p).ok()),
+                position_source: r.get(7)?,
+                position_explanation: r.get(8)?,
+                action_category: r
+                    .get::<_, Option<i64>>(9)?
+                    .and_then(|a| u8::try_from(a).ok())
+                    .and_then(|a| ActionCategory::new(a).ok()),
+                source_group: r.get(10)?,
+                recommending_states: BTreeSet::new(),
+                imported_tags: BTreeSet::new(),
+            };
+            by_id.insert(id, identity.clone());
+            found.insert(identity, existing);
+        }
+    }
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let ids: Vec<i64> = by_id.keys().copied().collect();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let mut stmt = tx.prepare(&format!(
+            "SELECT recommendation_id, state_code FROM recommending_states WHERE recommendation_id IN ({marks})"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let (id, code): (i64, String) = (r.get(0)?, r.get(1)?);
+            if let (Some(identity), Ok(code)) = (by_id.get(&id), StateCode::parse(&code)) {
+                if let Some(e) = found.get_mut(identity) {
+                    e.recommending_states.insert(code);
+                }
+            }
+        }
+        let mut stmt = tx.prepare(&format!(
+            "SELECT t.recommendation_id, terms.taxonomy, terms.code FROM recommendation_tags t
+             JOIN terms ON terms.id = t.term_id
+             WHERE t.provenance = 'imported' AND t.recommendation_id IN ({marks})"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let (id, taxonomy, code): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if let (Some(identity), Ok(taxonomy)) = (by_id.get(&id), Taxonomy::parse(&taxonomy)) {
+                if let Some(e) = found.get_mut(identity) {
+                    e.imported_tags.insert((taxonomy, code));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let identities: Vec<String> = batch.recommendations.iter().map(identity_hash).collect();
+    let known = load_existing(&tx, &identities)?;
+    let plan = plan(&batch.recommendations, &identities, known);
+    let stamp = now();
+
+    let mut documents: HashMap<String, i64> = HashMap::new();
+    for (symbol, doc) in &plan.documents {
+        tx.prepare_cached(
+            "INSERT INTO documents (symbol, kind, date, title) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (symbol) DO UPDATE SET date = COALESCE(documents.date, excluded.date),
+                 title = COALESCE(documents.title, excluded.title)
+             RETURNING id",
+        )?
+        .query_row(
+            params![symbol, doc.kind.code(), doc.date.map(date_text), doc.title],
+            |r| r.get(0),
+        )
+        .map(|id| documents.insert(symbol.clone(), id))?;
+    }
+    let mut terms = Terms::load(&tx)?;
+    let mut term_id = |tx: &Transaction<'_>, taxonomy: Taxonomy, code: &str| {
+        let label = plan
+            .labels
+            .get(&(taxonomy, code.to_string()))
+            .map(String::as_str)
+            .unwrap_or(code);
+        terms.id(tx, taxonomy, code, label)
+    };
+    let document_of = |tx: &Transaction<'_>, symbol: &Option<String>| -> Result<Option<i64>> {
+        match symbol {
+            None => Ok(None),
+            Some(s) => match documents.get(s) {
+                Some(&id) => Ok(Some(id)),
+                None => Ok(tx
+                    .query_row("SELECT id FROM documents WHERE symbol = ?1", [s], |r| {
+                        r.get(0)
+                    })
+                    .optional()?),
+            },
+        }
+    };
+
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO recommendations (identity, mechanism, state_code, cycle, session, document_id, paragraph,
+             text, language, position, position_source, position_explanation, action_category, source_group,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?;
+    let mut add_state = tx.prepare_cached(
+        "INSERT OR IGNORE INTO recommending_states (recommendation_id, state_code) VALUES (?1, ?2)",
+    )?;
+    let mut add_tag = tx.prepare_cached(
+        "INSERT OR IGNORE INTO recommendation_tags (recommendation_id, term_id, provenance, created_at)
+         VALUES (?1, ?2, 'imported', ?3)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE recommendations SET cycle = ?2, session = ?3, document_id = ?4, paragraph = ?5, position = ?6,
+             position_source = ?7, position_explanation = ?8, action_category = ?9, source_group = ?10,
+             updated_at = ?11
+         WHERE id = ?1",
+    )?;
+    for (index, identity, f) in &plan.inserts {
+        let rec = &batch.recommendations[*index];
+        insert.execute(params![
+            identity,
+            rec.mechanism.code(),
+            rec.state.as_str(),
+            f.cycle,
+            f.session,
+            document_of(&tx, &f.document_symbol)?,
+            f.paragraph,
+            rec.text,
+            rec.language,
+            f.position.map(Position::code),
+            f.position_source,
+            f.position_explanation,
+            f.action_category.map(u8::from),
+            f.source_group,
+            stamp,
+        ])?;
+        let id = tx.last_insert_rowid();
+        for state in &f.recommending_states {
+            add_state.execute(params![id, state.as_str()])?;
+        }
+        for (taxonomy, code) in &f.imported_tags {
+            add_tag.execute(params![id, term_id(&tx, *taxonomy, code)?, stamp])?;
+        }
+    }
+    for change in &plan.updates {
+        let f = &change.fields;
+        update.execute(params![
+            f.id,
+            f.cycle,
+            f.session,
+            document_of(&tx, &f.document_symbol)?,
+            f.paragraph,
+            f.position.map(Position::code),
+            f.position_source,
+            f.position_explanation,
+            f.action_category.map(u8::from),
+            f.source_group,
+            stamp,
+        ])?;
+        for state in &change.added_states {
+            add_state.execute(params![f.id, state.as_str()])?;
+        }
+        for (taxonomy, code) in &change.added_tags {
+            add_tag.execute(params![f.id, term_id(&tx, *taxonomy, code)?, stamp])?;
+        }
+    }
+    drop((insert, add_state, add_tag, update));
+
+    let mut summary = ImportSummary {
+        imported: plan.inserts.len(),
+        updated: plan.updates.len(),
+        unchanged: plan.unchanged,
+        skipped: 0,
+    };
+    apply_positions(&tx, &batch, &stamp, &mut summary)?;
+    audit(
+        &tx,
+        &batch.actor,
+        "import",
+        "file",
+        Some(batch.source.clone()),
+        serde_json::json!({ "summary": summary, "dry_run": batch.dry_run }),
+    )?;
+    if batch.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(summary)
+}
+
+fn apply_positions(
+    tx: &Transaction<'_>,
+    batch: &ImportBatch,
+    stamp: &str,
+    summary: &mut ImportSummary,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE recommendations SET position = ?1, position_source = ?2, position_explanation = ?3, updated_at = ?4
+         WHERE state_code = ?5 AND paragraph = ?6
+           AND (?7 IS NULL OR session = ?7)
+           AND (?8 IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = ?8))
+           AND (position IS NOT ?1 OR position_source IS NOT ?2 OR position_explanation IS NOT ?3)",
+    )?;
+    let mut exists = tx.prepare_cached(
+        "SELECT COUNT(*) FROM recommendations
+         WHERE state_code = ?1 AND paragraph = ?2 AND (?3 IS NULL OR session = ?3)
+           AND (?4 IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = ?4))",
+    )?;
+    for u in &batch.position_updates {
+        let session = u.session.map(u16::from);
+        let changed = stmt.execute(params![
+            u.position.code(),
+            u.source_symbol,
+            u.explanation,
+            stamp,
+            u.state.as_str(),
+            u.paragraph,
+            session,
+            u.report_symbol,
+        ])?;
+        if changed > 0 {
+            summary.updated += changed;
+        } else {
+            let matching: i64 = exists.query_row(
+                params![u.state.as_str(), u.paragraph, session, u.report_symbol],
+                |r| r.get(0),
+            )?;
+            if matching > 0 {
+                summary.unchanged += 1;
+            } else {
+                summary.skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The filter's WHERE clause with SQLite placeholders and values.
+fn filter_sql(filter: &RecommendationFilter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as Sql;
+    let (sql, values) = where_clause(filter, Placeholder::Question);
+    let values = values
+        .into_iter()
+        .map(|v| match v {
+            Value::Text(t) => Sql::Text(t),
+            Value::Int(i) => Sql::Integer(i),
+        })
+        .collect();
+    (sql, values)
+}
+
+const REC_COLUMNS: &str = "r.id, r.mechanism, r.state_code, r.cycle, r.session, d.symbol, d.kind, d.date, d.title,
+    r.paragraph, r.text, r.language, r.position, r.position_source, r.position_explanation, r.action_category,
+    r.source_group, r.published, r.created_at, r.updated_at";
+
+fn rec_row(r: &rusqlite::Row<'_>) -> Result<RecRow> {
+    Ok(RecRow {
+        id: r.get(0)?,
+        mechanism: r.get(1)?,
+        state_code: r.get(2)?,
+        cycle: r.get(3)?,
+        session: r.get(4)?,
+        document_symbol: r.get(5)?,
+        document_kind: r.get(6)?,
+        document_date: r
+            .get::<_, Option<String>>(7)?
+            .map(|d| parse_date(&d))
+            .transpose()?,
+        document_title: r.get(8)?,
+        paragraph: r.get(9)?,
+        text: r.get(10)?,
+        language: r.get(11)?,
+        position: r.get(12)?,
+        position_source: r.get(13)?,
+        position_explanation: r.get(14)?,
+        action_category: r.get(15)?,
+        source_group: r.get(16)?,
+        published: r.get(17)?,
+        created_at: parse_timestamp(&r.get::<_, String>(18)?)?,
+        updated_at: parse_timestamp(&r.get::<_, String>(19)?)?,
+    })
+}
+
+/// Reads full recommendations (with states and tags) for base rows.
+fn with_children(conn: &Connection, rows: Vec<RecRow>) -> Result<Vec<Recommendation>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut states = Vec::new();
+    let mut tags = Vec::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT recommendation_id, state_code FROM recommending_states WHERE recommendation_id IN ({marks})
+             ORDER BY recommendation_id, state_code"
+        ))?;
+        let mut q = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = q.next()? {
+            states.push((r.get(0)?, r.get(1)?));
+        }
+        let mut stmt = conn.prepare(&format!(
+            "SELECT t.recommendation_id, terms.taxonomy, terms.code, terms.label, t.provenance, t.model_version,
+                    t.confidence, t.set_by
+             FROM recommendation_tags t JOIN terms ON terms.id = t.term_id
+             WHERE t.recommendation_id IN ({marks}) ORDER BY t.recommendation_id, terms.taxonomy, terms.code"
+        ))?;
+        let mut q = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = q.next()? {
+            tags.push(TagRow {
+                recommendation_id: r.get(0)?,
+                taxonomy: r.get(1)?,
+                code: r.get(2)?,
+                label: r.get(3)?,
+                provenance: r.get(4)?,
+                model_version: r.get(5)?,
+                confidence: r.get(6)?,
+                set_by: r.get(7)?,
+            });
+        }
+    }
+    assemble(rows, states, tags)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<Vec<Applied>> {
+        self.run(migrate).await
+    }
+
+    async fn import(&self, batch: ImportBatch) -> Result<ImportSummary> {
+        self.run(move |conn| import(conn, batch)).await
+    }
+
+    async fn recommendations(
+        &self,
+        filter: &RecommendationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Recommendation>> {
+        let filter = filter.clone();
+        self.run(move |conn| {
+            let (mut where_sql, mut values) = filter_sql(&filter);
+            let total: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM recommendations r WHERE {where_sql}"),
+                params_from_iter(values.iter()),
+                |r| r.get(0),
+            )?;
+            let order = if let Some(after) = page.after_id {
+                values.push(rusqlite::types::Value::Integer(after.0));
+                where_sql.push_str(&format!(" AND r.id > ?{}", values.len()));
+                "ORDER BY r.id LIMIT ?".to_string()
+            } else {
+                format!("ORDER BY r.state_code, r.session, r.id LIMIT ? OFFSET {}", page.offset)
+            };
+            values.push(rusqlite::types::Value::Integer(page.limit.into()));
+            let order = order.replace("LIMIT ?", &format!("LIMIT ?{}", values.len()));
+            let sql = format!(
+                "SELECT {REC_COLUMNS} FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+                 WHERE {where_sql} {order}"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let mut q = stmt.query(params_from_iter(values.iter()))?;
+            let mut rows = Vec::new();
+            while let Some(r) = q.next()? {
+                rows.push(rec_row(r)?);
+            }
+            let items = with_children(conn, rows)?;
+            Ok(Page {
+                total: u64::try_from(total).unwrap_or_default(),
+                items,
+            })
+        })
+        .await
+    }
+
+    async fn recommendation(&self, id: RecommendationId) -> Result<Option<Recommendation>> {
+        self.run(move |conn| {
+            let sql = format!(
+                "SELECT {REC_COLUMNS} FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id WHERE r.id = ?1"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let mut q = stmt.query([id.0])?;
+            let Some(r) = q.next()? else {
+                return Ok(None);
+            };
+            let row = rec_row(r)?;
+            Ok(with_children(conn, vec![row])?.pop())
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        self.run(|conn| {
+            let count = |sql: &str| -> Result<u64> {
+                let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or_default())
+            };
+            Ok(Counts {
+                recommendations: count("SELECT COUNT(*) FROM recommendations")?,
+                states_under_review: count(
+                    "SELECT COUNT(DISTINCT state_code) FROM recommendations",
+                )?,
+                documents: count("SELECT COUNT(*) FROM documents")?,
+                institutions: count("SELECT COUNT(*) FROM institutions")?,
+                actions: count("SELECT COUNT(*) FROM actions")?,
+                assessments: count("SELECT COUNT(*) FROM assessments")?,
+            })
+        })
+        .await
+    }
+
+    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = ?1
+                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism",
+            )?;
+            let mut q = stmt.query([state.as_str()])?;
+            let mut out = Vec::new();
+            while let Some(r) = q.next()? {
+                let cycle: Option<i64> = r.get(0)?;
+                let n: i64 = r.get(2)?;
+                out.push((
+                    cycle.and_then(|c| u8::try_from(c).ok()),
+                    r.get(1)?,
+                    u64::try_from(n).unwrap_or_default(),
+                ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn create_institution(&self, actor: &str, inst: NewInstitution) -> Result<i64> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO institutions (name, kind, parent_id, contact_name, contact_email, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![inst.name, inst.kind.code(), inst.parent_id, inst.contact_name, inst.contact_email, now()],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit(&tx, &actor, "create", "institution", Some(id.to_string()), serde_json::json!({"name": inst.name, "kind": inst.kind.code()}))?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let stamp = now();
+            tx.execute(
+                "INSERT INTO actions (title, description, kind, institution_id, start_date, target_date, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![
+                    action.title,
+                    action.description,
+                    action.kind.code(),
+                    action.institution_id,
+                    action.start_date.map(date_text),
+                    action.target_date.map(date_text),
+                    stamp
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            for rec in &action.recommendation_ids {
+                tx.execute(
+                    "INSERT OR IGNORE INTO action_recommendations (action_id, recommendation_id) VALUES (?1, ?2)",
+                    params![id, rec.0],
+                )?;
+            }
+            audit(&tx, &actor, "create", "action", Some(id.to_string()), serde_json::json!({"title": action.title}))?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn set_status(
+        &self,
+        actor: &str,
+        id: RecommendationId,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()> {
+        let (actor, justification) = (actor.to_string(), justification.to_string());
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM status_changes WHERE recommendation_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+                    [id.0],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.execute(
+                "INSERT INTO status_changes (recommendation_id, status, justification, author, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.0, status.code(), justification, actor, now()],
+            )?;
+            audit(&tx, &actor, "update", "recommendation_status", Some(id.to_string()), serde_json::json!({"before": before, "after": status.code()}))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO assessments (recommendation_id, stakeholder, institution_id, status, text, author, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![a.recommendation_id.0, a.stakeholder.code(), a.institution_id, a.status.code(), a.text, a.author, now()],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit(&tx, &actor, "create", "assessment", Some(id.to_string()), serde_json::json!({"recommendation": a.recommendation_id.0, "status": a.status.code()}))?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn publish(
+        &self,
+        actor: &str,
+        filter: &RecommendationFilter,
+        published: bool,
+    ) -> Result<u64> {
+        let (actor, filter) = (actor.to_string(), filter.clone());
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let (where_sql, mut values) = filter_sql(&filter);
+            values.push(rusqlite::types::Value::Integer(i64::from(published)));
+            let sql = format!(
+                "UPDATE recommendations SET published = ?{n} WHERE id IN (SELECT r.id FROM recommendations r WHERE {where_sql}) AND published <> ?{n}",
+                n = values.len()
+            );
+            let changed = tx.execute(&sql, params_from_iter(values.iter()))?;
+            audit(&tx, &actor, if published { "publish" } else { "unpublish" }, "recommendations", None, serde_json::json!({"count": changed}))?;
+            tx.commit()?;
+            Ok(changed as u64)
+        })
+        .await
+    }
+}

@@ -1,0 +1,357 @@
+//! One storage story, run unchanged on SQLite and on PostgreSQL.
+
+use rightstrack_core::{
+    ActionKind, ImplementationStatus, InstitutionKind, Mechanism, NewRecommendation, Position,
+    PositionUpdate, Provenance, RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
+};
+use rightstrack_store::testing::TestDb;
+use rightstrack_store::{
+    ImportBatch, ImportSummary, NewAction, NewAssessment, NewInstitution, PageRequest,
+    RecommendationFilter, Store,
+};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn code(c: &str) -> StateCode {
+    StateCode::parse(c).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+fn rec(text: &str, session: u16, from: &[&str]) -> NewRecommendation {
+    let mut r = NewRecommendation::new(Mechanism::Upr, code("SVN"), text)
+        .with_session(Session::new(session).unwrap_or_else(|e| unreachable!("{e}")));
+    r.recommending_states = from.iter().map(|c| code(c)).collect();
+    r.position = Some(Position::Supported);
+    r.tags = vec![(Taxonomy::UprIssue, "Justice".to_string())];
+    r
+}
+
+fn batch(recs: Vec<NewRecommendation>) -> ImportBatch {
+    ImportBatch {
+        actor: "test".into(),
+        source: "fixture".into(),
+        recommendations: recs,
+        ..Default::default()
+    }
+}
+
+fn fixture() -> Vec<NewRecommendation> {
+    let mut roma = rec("Combat discrimination against Roma", 7, &["FRA", "CHL"]);
+    roma.paragraph = Some("93.2".into());
+    roma.tags.push((Taxonomy::UprIssue, "Minorities".into()));
+    let mut noted = rec("Abolish the death penalty", 20, &["BRA"]);
+    noted.position = Some(Position::Noted);
+    noted.paragraph = Some("115.4".into());
+    vec![rec("Ratify OP-CAT", 7, &["FRA"]), roma, noted]
+}
+
+async fn story(store: &dyn Store) -> TestResult {
+    assert!(
+        store.migrate().await?.is_empty(),
+        "a second migration applies nothing"
+    );
+
+    let summary = store.import(batch(fixture())).await?;
+    assert_eq!(
+        summary,
+        ImportSummary {
+            imported: 3,
+            ..Default::default()
+        }
+    );
+    let again = store.import(batch(fixture())).await?;
+    assert_eq!(
+        again,
+        ImportSummary {
+            unchanged: 3,
+            ..Default::default()
+        }
+    );
+
+    // The same recommendation from another state, with trailing punctuation: one update.
+    let more = store
+        .import(batch(vec![rec("Ratify OP-CAT.", 7, &["CHL"])]))
+        .await?;
+    assert_eq!(
+        more,
+        ImportSummary {
+            updated: 1,
+            ..Default::default()
+        }
+    );
+
+    let dry = ImportBatch {
+        dry_run: true,
+        ..batch(vec![rec("Something new", 7, &["FRA"])])
+    };
+    assert_eq!(store.import(dry).await?.imported, 1);
+    assert_eq!(
+        store.counts().await?.recommendations,
+        3,
+        "a dry run writes nothing"
+    );
+
+    let all = store
+        .recommendations(&RecommendationFilter::default(), PageRequest::default())
+        .await?;
+    assert_eq!(all.total, 3);
+    let opcat = all
+        .items
+        .iter()
+        .find(|r| r.text == "Ratify OP-CAT")
+        .ok_or("OP-CAT missing")?;
+    let states: Vec<&str> = opcat
+        .recommending_states
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(states, ["CHL", "FRA"]);
+    assert_eq!(opcat.tags.len(), 1);
+    assert_eq!(opcat.tags[0].provenance, Provenance::Imported);
+    assert_eq!(opcat.tags[0].label, "Justice");
+
+    let by = |f: RecommendationFilter| async move {
+        store
+            .recommendations(&f, PageRequest::default())
+            .await
+            .map(|p| p.total)
+    };
+    assert_eq!(
+        by(RecommendationFilter {
+            cycle: Some(1),
+            ..Default::default()
+        })
+        .await?,
+        2
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            session: Some(20),
+            ..Default::default()
+        })
+        .await?,
+        1
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            position: Some(Position::Noted),
+            ..Default::default()
+        })
+        .await?,
+        1
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            recommending_state: Some(code("CHL")),
+            ..Default::default()
+        })
+        .await?,
+        2
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            recommending_group: Some(RegionalGroup::Grulac),
+            ..Default::default()
+        })
+        .await?,
+        3
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            mechanism: Some(Mechanism::Upr),
+            state: Some(code("SVN")),
+            ..Default::default()
+        })
+        .await?,
+        3
+    );
+    assert_eq!(
+        by(RecommendationFilter {
+            state: Some(code("FRA")),
+            ..Default::default()
+        })
+        .await?,
+        0
+    );
+
+    // Pages by offset and by id cover the same rows.
+    let first = store
+        .recommendations(
+            &RecommendationFilter::default(),
+            PageRequest {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let second = store
+        .recommendations(
+            &RecommendationFilter::default(),
+            PageRequest {
+                limit: 2,
+                offset: 2,
+                after_id: None,
+            },
+        )
+        .await?;
+    assert_eq!((first.items.len(), second.items.len()), (2, 1));
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .recommendations(
+                &RecommendationFilter::default(),
+                PageRequest {
+                    limit: 1,
+                    offset: 0,
+                    after_id: after,
+                },
+            )
+            .await?;
+        let Some(last) = page.items.last() else { break };
+        after = Some(last.id);
+        walked.push(last.id);
+    }
+    assert_eq!(walked.len(), 3);
+
+    let one = store.recommendation(opcat.id).await?.ok_or("by id")?;
+    assert_eq!(one.text, "Ratify OP-CAT");
+    assert!(store
+        .recommendation(rightstrack_core::RecommendationId(999_999))
+        .await?
+        .is_none());
+
+    // An addendum states positions by paragraph.
+    let positions = ImportBatch {
+        position_updates: vec![
+            PositionUpdate {
+                state: code("SVN"),
+                session: Session::new(20).ok(),
+                report_symbol: None,
+                source_symbol: Some("A/HRC/28/15/Add.1".into()),
+                paragraph: "115.4".into(),
+                position: Position::SupportedInPart,
+                explanation: Some("Supported as regards the first part".into()),
+            },
+            PositionUpdate {
+                state: code("SVN"),
+                session: Session::new(20).ok(),
+                report_symbol: None,
+                source_symbol: None,
+                paragraph: "115.99".into(),
+                position: Position::Noted,
+                explanation: None,
+            },
+        ],
+        ..batch(Vec::new())
+    };
+    let applied = store.import(positions).await?;
+    assert_eq!((applied.updated, applied.skipped), (1, 1));
+    let noted = store
+        .recommendations(
+            &RecommendationFilter {
+                session: Some(20),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await?;
+    assert_eq!(noted.items[0].position, Some(Position::SupportedInPart));
+    assert_eq!(
+        noted.items[0].position_source.as_deref(),
+        Some("A/HRC/28/15/Add.1")
+    );
+
+    // Tracking.
+    let ministry = store
+        .create_institution(
+            "test",
+            NewInstitution {
+                name: "Ministry of Justice".into(),
+                kind: InstitutionKind::Ministry,
+                parent_id: None,
+                contact_name: None,
+                contact_email: Some("focal@example.org".into()),
+            },
+        )
+        .await?;
+    store
+        .create_action(
+            "test",
+            NewAction {
+                title: "Draft the OP-CAT ratification bill".into(),
+                description: String::new(),
+                kind: ActionKind::Ratification,
+                institution_id: Some(ministry),
+                start_date: None,
+                target_date: time::Date::from_calendar_date(2026, time::Month::June, 30).ok(),
+                recommendation_ids: vec![opcat.id],
+            },
+        )
+        .await?;
+    store
+        .set_status(
+            "test",
+            opcat.id,
+            ImplementationStatus::InProgress,
+            "Bill drafted",
+        )
+        .await?;
+    store
+        .add_assessment(
+            "test",
+            NewAssessment {
+                recommendation_id: opcat.id,
+                stakeholder: StakeholderKind::Nhri,
+                institution_id: None,
+                status: ImplementationStatus::NotStarted,
+                text: "No bill has reached parliament".into(),
+                author: "nhri".into(),
+            },
+        )
+        .await?;
+    let counts = store.counts().await?;
+    assert_eq!(
+        (counts.institutions, counts.actions, counts.assessments),
+        (1, 1, 1)
+    );
+
+    // Publication.
+    let public = RecommendationFilter {
+        published_only: true,
+        ..Default::default()
+    };
+    assert_eq!(by(public.clone()).await?, 0);
+    let session7 = RecommendationFilter {
+        session: Some(7),
+        ..Default::default()
+    };
+    assert_eq!(store.publish("test", &session7, true).await?, 2);
+    assert_eq!(store.publish("test", &session7, true).await?, 0);
+    assert_eq!(by(public).await?, 2);
+
+    let summary = store.state_summary(code("SVN")).await?;
+    assert_eq!(
+        summary,
+        vec![
+            (Some(1), "UPR".to_string(), 2),
+            (Some(2), "UPR".to_string(), 1)
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn story_on_sqlite() -> TestResult {
+    let db = TestDb::sqlite().await?;
+    story(db.store.as_ref()).await
+}
+
+#[tokio::test]
+async fn story_on_postgres() -> TestResult {
+    let Some(db) = TestDb::postgres().await? else {
+        return Ok(());
+    };
+    let result = story(db.store.as_ref()).await;
+    db.close().await?;
+    result
+}
