@@ -142,7 +142,13 @@ pub struct State {
     pub group: RegionalGroup,
     /// Other spellings found in real data (UPR Info, UHRI, UN documents, French names).
     pub variants: Vec<&'static str>,
+    /// A made-up state for the demo and for tests, under an ISO 3166 user-assigned code
+    /// (X..) that no real state can have. Never offered as a recommending state.
+    pub fictional: bool,
 }
+
+/// Fictional states: (code, name). Their codes are in ISO 3166's user-assigned range.
+const FICTIONAL: &[(&str, &str)] = &[("XDL", "Demoland (fictional)")];
 
 impl State {
     /// Every state of the reference table, in table order.
@@ -211,6 +217,25 @@ fn reference() -> &'static StateTable {
                 name: fields[1],
                 group,
                 variants,
+                fictional: false,
+            });
+        }
+        for &(code, name) in FICTIONAL {
+            let Ok(bytes) = <[u8; 3]>::try_from(code.as_bytes()) else {
+                continue;
+            };
+            let code = StateCode(bytes);
+            table.by_code.insert(code, table.states.len());
+            table
+                .by_name
+                .entry(name_key(name))
+                .or_insert(table.states.len());
+            table.states.push(State {
+                code,
+                name,
+                group: RegionalGroup::Observer,
+                variants: Vec::new(),
+                fictional: true,
             });
         }
         table
@@ -224,8 +249,12 @@ mod tests {
     #[test]
     fn every_reference_row_parses() {
         let data_rows = rows(STATES, 0).count();
-        assert_eq!(State::all().len(), data_rows);
+        assert_eq!(State::all().len(), data_rows + FICTIONAL.len());
         assert_eq!(data_rows, 195, "193 member states and 2 observer states");
+        assert!(State::all()
+            .iter()
+            .filter(|s| s.fictional)
+            .all(|s| s.code.as_str().starts_with('X')));
     }
 
     #[test]

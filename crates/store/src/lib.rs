@@ -64,6 +64,15 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
 /// One file's worth of recommendations to bring in, in one transaction.
 #[derive(Debug, Default)]
 pub struct ImportBatch {
@@ -115,7 +124,8 @@ pub struct RecommendationFilter {
 pub struct PageRequest {
     pub limit: u32,
     pub offset: u64,
-    /// When set, rows with a larger id than this, in id order; `offset` is then ignored.
+    /// When set, rows with a larger id than this, in id order, and `offset` is ignored: a
+    /// walk over a whole set starts at `RecommendationId(0)`.
     pub after_id: Option<RecommendationId>,
 }
 
@@ -198,6 +208,9 @@ pub trait Store: Send + Sync {
     async fn recommendation(&self, id: RecommendationId) -> Result<Option<Recommendation>>;
 
     async fn counts(&self) -> Result<Counts>;
+
+    /// The states that have recommendations, with their number.
+    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>>;
 
     /// Number of recommendations per (state, cycle, mechanism), for state pages.
     async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>>;

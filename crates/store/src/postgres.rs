@@ -702,6 +702,20 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
+        let client = self.client().await?;
+        client
+            .query("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code", &[])
+            .await?
+            .iter()
+            .map(|r| {
+                let code: String = r.try_get(0)?;
+                let code = StateCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok((code, count(r.try_get(1)?)))
+            })
+            .collect()
+    }
+
     async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
         let client = self.client().await?;
         client

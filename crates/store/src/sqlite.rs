@@ -650,6 +650,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code")?;
+            let mut q = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = q.next()? {
+                let code: String = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                let code = StateCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.push((code, u64::try_from(n).unwrap_or_default()));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(

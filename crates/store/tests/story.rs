@@ -329,6 +329,7 @@ async fn story(store: &dyn Store) -> TestResult {
     assert_eq!(store.publish("test", &session7, true).await?, 0);
     assert_eq!(by(public).await?, 2);
 
+    assert_eq!(store.reviewed_states().await?, vec![(code("SVN"), 3)]);
     let summary = store.state_summary(code("SVN")).await?;
     assert_eq!(
         summary,

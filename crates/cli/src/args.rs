@@ -1,0 +1,85 @@
+//! The command line, as clap parses it. Nothing here acts; `commands` does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rightstrack",
+    version,
+    about = "Follow up UN human rights recommendations, from the UN document to their implementation."
+)]
+pub struct Cli {
+    /// Database: sqlite://PATH (a file, created if missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "RIGHTSTRACK_DATABASE_URL",
+        default_value = "sqlite://rightstrack.db"
+    )]
+    pub database: String,
+
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// More log output on stderr (-v info, -vv debug). RIGHTSTRACK_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Write logs as JSON lines.
+    #[arg(long, global = true, env = "RIGHTSTRACK_LOG_JSON")]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending database migrations (also done automatically by every command).
+    Migrate,
+
+    /// Import recommendations from files; the format is detected unless --format is given.
+    Import {
+        /// One of: upr-info-csv (see `rightstrack import --help`).
+        #[arg(long)]
+        format: Option<String>,
+        /// Show what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+
+    /// Export recommendations, one row each, as CSV or JSON.
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// ISO 3166-1 alpha-3 code of the state under review.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        cycle: Option<String>,
+        /// UPR, a treaty body (CRC, CEDAW, …) or SP:<mandate>.
+        #[arg(long)]
+        mechanism: Option<String>,
+        /// Start CSV with a byte order mark, for spreadsheet programs.
+        #[arg(long)]
+        bom: bool,
+        /// Output file; standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+
+    /// Serve the web pages and the JSON API.
+    Serve {
+        #[arg(long, env = "RIGHTSTRACK_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Start on a fresh throwaway database filled with the (fictional) demo data set.
+        #[arg(long)]
+        demo: bool,
+    },
+}

@@ -1,0 +1,328 @@
+//! What each command does. Errors here are `anyhow` with context naming the input; they
+//! end the process with a message and a failure code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use rightstrack_core::{Cycle, Mechanism, RecommendationId, StateCode};
+use rightstrack_ingest::{Format, Problem};
+use rightstrack_report::export::{ExportFormat, Exporter};
+use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationFilter, Store};
+use serde::Serialize;
+
+use crate::args::{Cli, Command};
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Migrate => migrate(&cli.database, cli.json).await,
+        Command::Import {
+            format,
+            dry_run,
+            files,
+        } => {
+            let store = open(&cli.database).await?;
+            import(store.as_ref(), format.as_deref(), dry_run, &files, cli.json).await
+        }
+        Command::Export {
+            format,
+            state,
+            cycle,
+            mechanism,
+            bom,
+            output,
+        } => {
+            let store = open(&cli.database).await?;
+            let filter = RecommendationFilter {
+                state: state
+                    .as_deref()
+                    .map(StateCode::parse)
+                    .transpose()
+                    .context("--state")?,
+                cycle: cycle
+                    .as_deref()
+                    .map(Cycle::parse)
+                    .transpose()
+                    .context("--cycle")?
+                    .map(u8::from),
+                mechanism: mechanism
+                    .as_deref()
+                    .map(Mechanism::parse)
+                    .transpose()
+                    .context("--mechanism")?,
+                ..Default::default()
+            };
+            let format = ExportFormat::parse(&format).map_err(anyhow::Error::msg)?;
+            export(store.as_ref(), &filter, format, bom, output.as_deref()).await
+        }
+        Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
+    }
+}
+
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    rightstrack_store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+async fn migrate(url: &str, json: bool) -> Result<ExitCode> {
+    let store = rightstrack_store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))?;
+    // `open` migrates; a second call reports that nothing is pending.
+    let applied = store.migrate().await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "database": store.backend(), "applied": applied })
+        );
+    } else {
+        println!(
+            "database is up to date ({} migration(s) applied now)",
+            applied.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `--json` summary of an import.
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    #[serde(flatten)]
+    pub summary: ImportSummary,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub format: Option<String>,
+    pub rows_read: usize,
+    #[serde(flatten)]
+    pub summary: ImportSummary,
+    pub refused: bool,
+}
+
+pub async fn import(
+    store: &dyn Store,
+    format: Option<&str>,
+    dry_run: bool,
+    files: &[PathBuf],
+    json: bool,
+) -> Result<ExitCode> {
+    let format = format
+        .map(Format::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let mut report = ImportReport::default();
+    let mut refused = false;
+    for path in files {
+        let file = path.display().to_string();
+        let parsed = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || rightstrack_ingest::parse_file(&path, format)
+        })
+        .await
+        .context("the importer stopped unexpectedly")?;
+        let (format, parsed) = match parsed {
+            Ok(ok) => ok,
+            Err(e) => {
+                refused = true;
+                report.errors.push(Problem {
+                    file: file.clone(),
+                    location: String::new(),
+                    message: e.to_string(),
+                });
+                report.files.push(FileReport {
+                    file,
+                    format: None,
+                    rows_read: 0,
+                    summary: ImportSummary::default(),
+                    refused: true,
+                });
+                continue;
+            }
+        };
+        let batch = ImportBatch {
+            actor: "system".to_string(),
+            source: file.clone(),
+            recommendations: parsed.recommendations,
+            position_updates: parsed.position_updates,
+            dry_run,
+        };
+        let mut summary = store
+            .import(batch)
+            .await
+            .with_context(|| format!("{file}: the import failed and nothing of it was written"))?;
+        summary.skipped += parsed.errors.len();
+        report.summary += summary;
+        report.errors.extend(parsed.errors);
+        report.warnings.extend(parsed.warnings);
+        report.files.push(FileReport {
+            file,
+            format: Some(format.code().to_string()),
+            rows_read: parsed.rows_read,
+            summary,
+            refused: false,
+        });
+    }
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_import(&report, dry_run);
+    }
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_import(report: &ImportReport, dry_run: bool) {
+    const SHOWN: usize = 20;
+    let verb = if dry_run { "would be" } else { "" };
+    for f in &report.files {
+        if f.refused {
+            continue;
+        }
+        let s = f.summary;
+        println!(
+            "{} ({}): {} rows read; {verb} imported {}, updated {}, unchanged {}, skipped {}",
+            f.file,
+            f.format.as_deref().unwrap_or("?"),
+            f.rows_read,
+            s.imported,
+            s.updated,
+            s.unchanged,
+            s.skipped
+        );
+    }
+    for (kind, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
+        for p in problems.iter().take(SHOWN) {
+            let at = if p.location.is_empty() {
+                String::new()
+            } else {
+                format!(":{}", p.location.replace("line ", ""))
+            };
+            eprintln!("{kind}: {}{at}: {}", p.file, p.message);
+        }
+        if problems.len() > SHOWN {
+            eprintln!(
+                "… and {} more {kind}s; --json lists them all",
+                problems.len() - SHOWN
+            );
+        }
+    }
+    if dry_run {
+        println!("dry run: nothing was written");
+    }
+}
+
+/// Walks the whole filtered set in id order, a page at a time.
+pub async fn export(
+    store: &dyn Store,
+    filter: &RecommendationFilter,
+    format: ExportFormat,
+    bom: bool,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut exporter = Exporter::new(format, out, bom)?;
+    let mut after = RecommendationId(0);
+    loop {
+        let page = store
+            .recommendations(
+                filter,
+                PageRequest {
+                    limit: 2000,
+                    offset: 0,
+                    after_id: Some(after),
+                },
+            )
+            .await?;
+        let Some(last) = page.items.last() else { break };
+        after = last.id;
+        for rec in &page.items {
+            exporter.write(rec)?;
+        }
+    }
+    let rows = exporter.finish()?;
+    if let Some(path) = output {
+        eprintln!("{rows} recommendations written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(url: &str, addr: std::net::SocketAddr, demo: bool) -> Result<ExitCode> {
+    // The demo lives in a folder that is removed when the server stops.
+    let demo_dir = if demo {
+        Some(tempfile::tempdir().context("cannot create a folder for the demo database")?)
+    } else {
+        None
+    };
+    let url = match &demo_dir {
+        Some(dir) => format!("sqlite://{}", dir.path().join("demo.db").display()),
+        None => url.to_string(),
+    };
+    let store = open(&url).await?;
+    if demo {
+        crate::demo::seed(store.as_ref())
+            .await
+            .context("cannot load the demo data")?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another server running there? Use --addr")
+    })?;
+    let local = listener.local_addr()?;
+    if demo {
+        println!("rightstrack demo (fictional data) at http://{local}/");
+    } else {
+        println!(
+            "rightstrack serving {} at http://{local}/",
+            store.backend().name()
+        );
+    }
+    let app = rightstrack_web::router(rightstrack_web::AppState { store });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    drop(demo_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

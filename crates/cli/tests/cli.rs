@@ -1,0 +1,206 @@
+//! The binary as a user runs it: import the UPR Info export, import it again, export, and
+//! refuse what is not an export. On SQLite and on PostgreSQL.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rightstrack_store::testing::TestDb;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/upr-info");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; these tests need the shared UPR Info export",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn run(database: &str, args: &[&str]) -> Result<Output, std::io::Error> {
+    Command::new(env!("CARGO_BIN_EXE_rightstrack"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .output()
+}
+
+fn json(output: &Output) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    if !output.status.success() {
+        return Err(format!("failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// The import story of the foundation issue, on any database URL.
+fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
+    let mut files: Vec<String> = std::fs::read_dir(data)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4);
+    let mut args = vec!["import", "--json"];
+    args.extend(files.iter().map(String::as_str));
+
+    let first = json(&run(database, &args)?)?;
+    let imported = first["imported"].as_u64().unwrap_or_default();
+    assert!(imported > 29_000, "{first}");
+    assert_eq!(
+        first["errors"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        first["errors"]
+    );
+    // Only the export's own "(Unknown)" recommending state stays unmapped.
+    let unmapped: Vec<&str> = first["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["message"].as_str())
+        .filter(|m| m.contains("recommending state") && !m.contains("(Unknown)"))
+        .collect();
+    assert!(unmapped.is_empty(), "{unmapped:?}");
+
+    let second = json(&run(database, &args)?)?;
+    assert_eq!(second["imported"], 0, "{second}");
+    assert_eq!(second["updated"], 0, "{second}");
+    assert_eq!(second["unchanged"].as_u64(), Some(imported));
+
+    let out = scratch.join("export.csv");
+    let status = run(
+        database,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "-o",
+            &out.display().to_string(),
+        ],
+    )?;
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let mut reader = csv::Reader::from_path(&out)?;
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("no column {name}"))
+    };
+    let (state, session, text, from) = (
+        col("state_under_review")?,
+        col("session")?,
+        col("text")?,
+        col("recommending_states")?,
+    );
+    let mut pairs = HashSet::new();
+    let mut rows = 0;
+    let mut habre = false;
+    for record in reader.records() {
+        let r = record?;
+        rows += 1;
+        habre |= r[text].contains("Hissène Habré");
+        for s in r[from].split(';') {
+            pairs.insert((
+                r[state].to_string(),
+                r[session].to_string(),
+                r[text].to_string(),
+                s.to_string(),
+            ));
+        }
+    }
+    assert_eq!(rows as u64, imported);
+    assert_eq!(
+        pairs.len(),
+        30_257,
+        "distinct (review, text, recommending state) pairs"
+    );
+    assert!(habre, "accents survive the legacy encoding");
+
+    let filtered = json(&run(
+        database,
+        &[
+            "export", "--format", "json", "--state", "SVN", "--cycle", "1",
+        ],
+    )?)?;
+    let svn = filtered.as_array().map(Vec::len).unwrap_or_default();
+    assert!(
+        svn > 50 && svn < 120,
+        "{svn} recommendations to Slovenia in cycle 1"
+    );
+    Ok(())
+}
+
+#[test]
+fn upr_info_import_export_on_sqlite() -> TestResult {
+    let Some(data) = data_dir() else {
+        return Ok(());
+    };
+    let scratch = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", scratch.path().join("t.db").display());
+    upr_info_story(&db, &data, scratch.path())
+}
+
+#[test]
+fn upr_info_import_export_on_postgres() -> TestResult {
+    let Some(data) = data_dir() else {
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let Some(db) = runtime.block_on(TestDb::postgres())? else {
+        return Ok(());
+    };
+    let scratch = tempfile::tempdir()?;
+    let result = upr_info_story(&db.url, &data, scratch.path());
+    runtime.block_on(db.close())?;
+    result
+}
+
+#[test]
+fn a_file_of_another_kind_is_refused_with_the_formats() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", scratch.path().join("t.db").display());
+    let pdf = scratch.path().join("scan.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 not really")?;
+    let out = run(&db, &["import", "--json", &pdf.display().to_string()])?;
+    assert!(!out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("scan.pdf") && message.contains("upr-info-csv"),
+        "{message}"
+    );
+    assert_eq!(report["imported"], 0);
+    Ok(())
+}
+
+#[test]
+fn a_bad_row_is_reported_and_the_rest_imported() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", scratch.path().join("t.db").display());
+    let csv = scratch.path().join("export.csv");
+    std::fs::write(
+        &csv,
+        "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session\r\n\
+         Slovenia,EEG,,Ratify OP-CAT,France,WEOG,,Accepted,5,Justice,7\r\n\
+         Slovenia,EEG,,Abolish X,France,WEOG,,Accepted,5,Justice,not-a-session\r\n",
+    )?;
+    let report = json(&run(
+        &db,
+        &["import", "--json", &csv.display().to_string()],
+    )?)?;
+    assert_eq!(report["imported"], 1);
+    assert_eq!(report["skipped"], 1);
+    assert_eq!(report["errors"][0]["location"], "line 3");
+    Ok(())
+}

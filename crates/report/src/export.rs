@@ -1,0 +1,268 @@
+//! One row per recommendation, as CSV (UTF-8, RFC 4180, multi-values joined with `;`) or as
+//! JSON (an array of objects whose multi-values are arrays). Writers take rows one at a
+//! time so that a whole database can be exported without holding it in memory.
+
+use std::io::Write;
+
+use rightstrack_core::{Recommendation, Taxonomy};
+use serde::Serialize;
+
+/// The export's columns, in order. Later issues add columns at the end.
+pub const COLUMNS: &[&str] = &[
+    "id",
+    "mechanism",
+    "state_under_review",
+    "cycle",
+    "session",
+    "document",
+    "paragraph",
+    "text",
+    "recommending_states",
+    "position",
+    "action_category",
+    "issues",
+    "themes",
+    "sdg_goals",
+    "sdg_targets",
+    "affected_persons",
+];
+
+/// A recommendation flattened for export.
+#[derive(Debug, Serialize)]
+pub struct ExportRow {
+    pub id: i64,
+    pub mechanism: String,
+    pub state_under_review: String,
+    pub cycle: Option<u8>,
+    pub session: Option<u16>,
+    pub document: Option<String>,
+    pub paragraph: Option<String>,
+    pub text: String,
+    pub recommending_states: Vec<String>,
+    pub position: Option<String>,
+    pub action_category: Option<u8>,
+    pub issues: Vec<String>,
+    pub themes: Vec<String>,
+    pub sdg_goals: Vec<String>,
+    pub sdg_targets: Vec<String>,
+    pub affected_persons: Vec<String>,
+}
+
+impl From<&Recommendation> for ExportRow {
+    fn from(r: &Recommendation) -> Self {
+        // Labels for the vocabularies people read (issues, themes, persons); codes for the
+        // numbered ones (SDGs).
+        let tags = |taxonomy: Taxonomy, by_code: bool| -> Vec<String> {
+            let mut values: Vec<String> = r
+                .tags
+                .iter()
+                .filter(|t| t.taxonomy == taxonomy)
+                .map(|t| {
+                    if by_code {
+                        t.code.clone()
+                    } else {
+                        t.label.clone()
+                    }
+                })
+                .collect();
+            values.dedup();
+            values
+        };
+        Self {
+            id: r.id.0,
+            mechanism: r.mechanism.code(),
+            state_under_review: r.state.to_string(),
+            cycle: r.cycle.map(u8::from),
+            session: r.session.map(u16::from),
+            document: r.document.as_ref().map(|d| d.symbol.clone()),
+            paragraph: r.paragraph.clone(),
+            text: r.text.clone(),
+            recommending_states: r
+                .recommending_states
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            position: r.position.map(|p| p.code().to_string()),
+            action_category: r.action_category.map(u8::from),
+            issues: tags(Taxonomy::UprIssue, false),
+            themes: tags(Taxonomy::UhriTheme, false),
+            sdg_goals: tags(Taxonomy::SdgGoal, true),
+            sdg_targets: tags(Taxonomy::SdgTarget, true),
+            affected_persons: tags(Taxonomy::AffectedPersons, false),
+        }
+    }
+}
+
+impl ExportRow {
+    fn csv_fields(&self) -> Vec<String> {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        vec![
+            self.id.to_string(),
+            self.mechanism.clone(),
+            self.state_under_review.clone(),
+            opt(self.cycle.map(|c| c.to_string())),
+            opt(self.session.map(|s| s.to_string())),
+            opt(self.document.clone()),
+            opt(self.paragraph.clone()),
+            self.text.clone(),
+            self.recommending_states.join(";"),
+            opt(self.position.clone()),
+            opt(self.action_category.map(|a| a.to_string())),
+            self.issues.join(";"),
+            self.themes.join(";"),
+            self.sdg_goals.join(";"),
+            self.sdg_targets.join(";"),
+            self.affected_persons.join(";"),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "csv" => Ok(Self::Csv),
+            "json" => Ok(Self::Json),
+            other => Err(format!(
+                "unknown export format {other:?}: expected csv or json"
+            )),
+        }
+    }
+}
+
+/// Writes rows one by one in either format.
+pub struct Exporter<W: Write> {
+    format: ExportFormat,
+    csv: Option<csv::Writer<W>>,
+    json: Option<W>,
+    rows: usize,
+}
+
+impl<W: Write> Exporter<W> {
+    /// Starts an export; `bom` prefixes a UTF-8 byte order mark to CSV, which spreadsheet
+    /// programs need to read accents right.
+    pub fn new(format: ExportFormat, mut out: W, bom: bool) -> std::io::Result<Self> {
+        match format {
+            ExportFormat::Csv => {
+                if bom {
+                    out.write_all(b"\xEF\xBB\xBF")?;
+                }
+                let mut writer = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(out);
+                writer.write_record(COLUMNS)?;
+                Ok(Self {
+                    format,
+                    csv: Some(writer),
+                    json: None,
+                    rows: 0,
+                })
+            }
+            ExportFormat::Json => {
+                out.write_all(b"[")?;
+                Ok(Self {
+                    format,
+                    csv: None,
+                    json: Some(out),
+                    rows: 0,
+                })
+            }
+        }
+    }
+
+    pub fn write(&mut self, rec: &Recommendation) -> std::io::Result<()> {
+        let row = ExportRow::from(rec);
+        match (self.format, &mut self.csv, &mut self.json) {
+            (ExportFormat::Csv, Some(w), _) => w.write_record(row.csv_fields())?,
+            (ExportFormat::Json, _, Some(w)) => {
+                if self.rows > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"\n")?;
+                serde_json::to_writer(&mut *w, &row)?;
+            }
+            _ => {}
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Closes the export and returns the number of rows written.
+    pub fn finish(self) -> std::io::Result<usize> {
+        if let Some(mut w) = self.csv {
+            w.flush()?;
+        }
+        if let Some(mut w) = self.json {
+            w.write_all(b"\n]\n")?;
+            w.flush()?;
+        }
+        Ok(self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rightstrack_core::{Mechanism, Position, Provenance, RecommendationId, StateCode, Tag};
+
+    fn sample() -> Recommendation {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let code = |c: &str| StateCode::parse(c).unwrap_or_else(|e| unreachable!("{e}"));
+        Recommendation {
+            id: RecommendationId(7),
+            mechanism: Mechanism::Upr,
+            state: code("TCD"),
+            cycle: None,
+            session: None,
+            document: None,
+            paragraph: Some("93.1".into()),
+            text: "Bring Mr. Hissène Habré to justice, \"without delay\"".into(),
+            language: "en".into(),
+            recommending_states: vec![code("BEL"), code("FRA")],
+            position: Some(Position::Supported),
+            position_source: None,
+            position_explanation: None,
+            action_category: None,
+            tags: vec![Tag {
+                taxonomy: Taxonomy::UprIssue,
+                code: "impunity".into(),
+                label: "Impunity".into(),
+                provenance: Provenance::Imported,
+            }],
+            source_group: None,
+            published: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn csv_quotes_and_joins() -> std::io::Result<()> {
+        let mut out = Vec::new();
+        let mut ex = Exporter::new(ExportFormat::Csv, &mut out, true)?;
+        ex.write(&sample())?;
+        assert_eq!(ex.finish()?, 1);
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("\u{feff}id,mechanism,"));
+        assert!(text.contains("\"Bring Mr. Hissène Habré to justice, \"\"without delay\"\"\",BEL;FRA,supported,,Impunity"));
+        Ok(())
+    }
+
+    #[test]
+    fn json_is_an_array_of_objects() -> Result<(), Box<dyn std::error::Error>> {
+        let mut out = Vec::new();
+        let mut ex = Exporter::new(ExportFormat::Json, &mut out, false)?;
+        ex.write(&sample())?;
+        ex.write(&sample())?;
+        ex.finish()?;
+        let parsed: serde_json::Value = serde_json::from_slice(&out)?;
+        assert_eq!(parsed.as_array().map(Vec::len), Some(2));
+        assert_eq!(parsed[0]["recommending_states"][1], "FRA");
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! Server-rendered pages. Every page is a plain HTML document that works without
+//! JavaScript; templates escape every value by default.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use rightstrack_core::{
+    Mechanism, Position, Recommendation, RecommendationId, RegionalGroup, State as StateInfo,
+    StateCode,
+};
+use rightstrack_store::Counts;
+
+use crate::query::ListParams;
+use crate::{ApiError, AppState};
+
+/// Renders a template, or a plain error page if rendering itself fails.
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    message: String,
+}
+
+/// Errors on pages are pages too, with the same status codes as the API.
+impl ApiError {
+    fn page(self) -> Response {
+        let status = self.status();
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            message: self.public_message(),
+        };
+        (status, render(&page)).into_response()
+    }
+}
+
+pub async fn not_found() -> Response {
+    ApiError::NotFound("page".into()).page()
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/style.css"),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    counts: Counts,
+    states: Vec<(String, String)>,
+}
+
+pub async fn home(State(app): State<AppState>) -> Response {
+    let counts = match app.store.counts().await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).page(),
+    };
+    let states = reviewed_states(&app).await;
+    render(&Home { counts, states })
+}
+
+/// States that have recommendations, for the home page's links (code, name).
+async fn reviewed_states(app: &AppState) -> Vec<(String, String)> {
+    match app.store.reviewed_states().await {
+        Ok(states) => states
+            .into_iter()
+            .map(|(code, _)| (code.to_string(), code.state().name.to_string()))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list states");
+            Vec::new()
+        }
+    }
+}
+
+/// A recommendation as the pages show it: names resolved, values formatted.
+pub struct Row {
+    pub id: i64,
+    pub state: String,
+    pub state_name: String,
+    pub mechanism: String,
+    pub cycle: String,
+    pub session: String,
+    pub document: String,
+    pub paragraph: String,
+    pub text: String,
+    pub recommending: String,
+    pub position: String,
+    pub position_code: String,
+    pub position_source: String,
+    pub position_explanation: String,
+    pub action_category: String,
+    pub tags: Vec<(String, String, String)>,
+    pub published: bool,
+}
+
+impl From<&Recommendation> for Row {
+    fn from(r: &Recommendation) -> Self {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        Self {
+            id: r.id.0,
+            state: r.state.to_string(),
+            state_name: r.state.state().name.to_string(),
+            mechanism: r.mechanism.label(),
+            cycle: opt(r.cycle.map(|c| c.to_string())),
+            session: opt(r.session.map(|s| s.to_string())),
+            document: opt(r.document.as_ref().map(|d| d.symbol.clone())),
+            paragraph: opt(r.paragraph.clone()),
+            text: r.text.clone(),
+            recommending: r
+                .recommending_states
+                .iter()
+                .map(|s| s.state().name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            position: opt(r.position.map(|p| p.label().to_string())),
+            position_code: opt(r.position.map(|p| p.code().to_string())),
+            position_source: opt(r.position_source.clone()),
+            position_explanation: opt(r.position_explanation.clone()),
+            action_category: opt(r
+                .action_category
+                .map(|a| format!("{} – {}", a.number(), a.label()))),
+            tags: r
+                .tags
+                .iter()
+                .map(|t| {
+                    (
+                        t.taxonomy.label().to_string(),
+                        t.label.clone(),
+                        t.provenance.code().to_string(),
+                    )
+                })
+                .collect(),
+            published: r.published,
+        }
+    }
+}
+
+/// Choices of a select: (value, label, selected).
+pub type Options = Vec<(String, String, bool)>;
+
+fn options(
+    values: impl IntoIterator<Item = (String, String)>,
+    current: &Option<String>,
+) -> Options {
+    let current = current.as_deref().unwrap_or("");
+    values
+        .into_iter()
+        .map(|(v, l)| {
+            let selected = v.eq_ignore_ascii_case(current);
+            (v, l, selected)
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct List {
+    rows: Vec<Row>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    states: Options,
+    cycles: Options,
+    positions: Options,
+    mechanisms: Options,
+    groups: Options,
+    recommending: Options,
+}
+
+pub async fn list(State(app): State<AppState>, Query(params): Query<ListParams>) -> Response {
+    match list_page(&app, &params).await {
+        Ok(page) => render(&page),
+        Err(e) => e.page(),
+    }
+}
+
+async fn list_page(app: &AppState, params: &ListParams) -> Result<List, ApiError> {
+    let filter = params.filter()?;
+    let request = params.page()?;
+    let result = app.store.recommendations(&filter, request).await?;
+    let page = request.offset / u64::from(request.limit) + 1;
+    let pages = result.total.div_ceil(u64::from(request.limit)).max(1);
+    let all_states = || {
+        StateInfo::all()
+            .iter()
+            .map(|s| (s.code.to_string(), s.name.to_string()))
+    };
+    Ok(List {
+        rows: result.items.iter().map(Row::from).collect(),
+        total: result.total,
+        page,
+        pages,
+        prev: (page > 1).then(|| params.with_page(page - 1)),
+        next: (page < pages).then(|| params.with_page(page + 1)),
+        states: options(all_states(), &params.state),
+        recommending: options(all_states(), &params.recommending_state),
+        cycles: options(
+            (1..=4).map(|c| (c.to_string(), format!("Cycle {c}"))),
+            &params.cycle,
+        ),
+        positions: options(
+            Position::ALL
+                .iter()
+                .map(|p| (p.code().to_string(), p.label().to_string())),
+            &params.position,
+        ),
+        mechanisms: options(
+            std::iter::once(Mechanism::Upr)
+                .chain(
+                    rightstrack_core::Committee::ALL
+                        .iter()
+                        .map(|c| Mechanism::TreatyBody(*c)),
+                )
+                .map(|m| (m.code(), m.label())),
+            &params.mechanism,
+        ),
+        groups: options(
+            RegionalGroup::ALL
+                .iter()
+                .map(|g| (g.code().to_string(), g.label().to_string())),
+            &params.group,
+        ),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct Detail {
+    rec: Row,
+}
+
+pub async fn detail(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
+    match app.store.recommendation(RecommendationId(id)).await {
+        Ok(Some(rec)) => render(&Detail {
+            rec: Row::from(&rec),
+        }),
+        Ok(None) => ApiError::NotFound(format!("recommendation {id}")).page(),
+        Err(e) => ApiError::from(e).page(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "state.html")]
+struct StatePage {
+    code: String,
+    name: String,
+    group: String,
+    total: u64,
+    summary: Vec<(String, String, u64)>,
+}
+
+pub async fn state(State(app): State<AppState>, Path(code): Path<String>) -> Response {
+    let Ok(code) = StateCode::parse(&code) else {
+        return ApiError::NotFound(format!("state {code}")).page();
+    };
+    let summary = match app.store.state_summary(code).await {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).page(),
+    };
+    let info = code.state();
+    render(&StatePage {
+        code: code.to_string(),
+        name: info.name.to_string(),
+        group: info.group.label().to_string(),
+        total: summary.iter().map(|(_, _, n)| n).sum(),
+        summary: summary
+            .into_iter()
+            .map(|(cycle, mechanism, n)| {
+                let cycle = cycle.map(|c| c.to_string()).unwrap_or_else(|| "–".into());
+                let mechanism = Mechanism::parse(&mechanism)
+                    .map(|m| m.label())
+                    .unwrap_or(mechanism);
+                (cycle, mechanism, n)
+            })
+            .collect(),
+    })
+}
