@@ -44,9 +44,14 @@ pub enum Command {
 
     /// Import recommendations from files; the format is detected unless --format is given.
     Import {
-        /// One of: upr-info-csv (see `rightstrack import --help`).
+        /// upr-info-csv, wg-report, wg-addendum, thematic-list, uhri or impact-oss-csv;
+        /// detected from the content when absent.
         #[arg(long)]
         format: Option<String>,
+        /// The state under review (ISO 3166-1 alpha-3), for files that do not name it
+        /// (IMPACT OSS); overrides the state a document names.
+        #[arg(long)]
+        state: Option<String>,
         /// Show what would change without writing anything.
         #[arg(long)]
         dry_run: bool,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rightstrack_core::{Cycle, Mechanism, RecommendationId, StateCode};
-use rightstrack_ingest::{Format, Problem};
+use rightstrack_ingest::{Format, ImportOptions, Problem};
 use rightstrack_report::export::{ExportFormat, Exporter};
 use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationFilter, Store};
 use serde::Serialize;
@@ -20,11 +20,27 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate => migrate(&cli.database, cli.json).await,
         Command::Import {
             format,
+            state,
             dry_run,
             files,
         } => {
             let store = open(&cli.database).await?;
-            import(store.as_ref(), format.as_deref(), dry_run, &files, cli.json).await
+            let options = ImportOptions {
+                state: state
+                    .as_deref()
+                    .map(StateCode::parse)
+                    .transpose()
+                    .context("--state")?,
+            };
+            import(
+                store.as_ref(),
+                format.as_deref(),
+                &options,
+                dry_run,
+                &files,
+                cli.json,
+            )
+            .await
         }
         Command::Export {
             format,
@@ -110,6 +126,7 @@ pub struct FileReport {
 pub async fn import(
     store: &dyn Store,
     format: Option<&str>,
+    options: &ImportOptions,
     dry_run: bool,
     files: &[PathBuf],
     json: bool,
@@ -123,8 +140,8 @@ pub async fn import(
     for path in files {
         let file = path.display().to_string();
         let parsed = tokio::task::spawn_blocking({
-            let path = path.clone();
-            move || rightstrack_ingest::parse_file(&path, format)
+            let (path, options) = (path.clone(), options.clone());
+            move || rightstrack_ingest::parse_file_with(&path, format, &options)
         })
         .await
         .context("the importer stopped unexpectedly")?;
@@ -135,7 +152,7 @@ pub async fn import(
                 report.errors.push(Problem {
                     file: file.clone(),
                     location: String::new(),
-                    message: e.to_string(),
+                    message: e.reason(),
                 });
                 report.files.push(FileReport {
                     file,

@@ -8,20 +8,47 @@ use crate::IngestError;
 pub enum Format {
     /// The UPR Info database export (CSV).
     UprInfoCsv,
+    /// OHCHR's thematic list of recommendations (DOCX).
+    ThematicList,
+    /// The Universal Human Rights Index export (XLSX or CSV).
+    Uhri,
+    /// An IMPACT OSS recommendation import file (CSV).
+    ImpactOssCsv,
+    /// The Report of the UPR Working Group (PDF or DOCX).
+    WgReport,
+    /// Its addendum with the state's views on the recommendations (PDF or DOCX).
+    WgAddendum,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[Format::UprInfoCsv];
+    pub const ALL: &'static [Format] = &[
+        Format::UprInfoCsv,
+        Format::ThematicList,
+        Format::Uhri,
+        Format::ImpactOssCsv,
+        Format::WgReport,
+        Format::WgAddendum,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::UprInfoCsv => "upr-info-csv",
+            Self::ThematicList => "thematic-list",
+            Self::Uhri => "uhri",
+            Self::ImpactOssCsv => "impact-oss-csv",
+            Self::WgReport => "wg-report",
+            Self::WgAddendum => "wg-addendum",
         }
     }
 
     pub fn description(self) -> &'static str {
         match self {
             Self::UprInfoCsv => "UPR Info database export (CSV with To, Text, From, Response, Action, Issue, Session)",
+            Self::ThematicList => "OHCHR thematic list of recommendations (DOCX table: recommendation, position, UHRI themes, affected persons, SDGs)",
+            Self::Uhri => "Universal Human Rights Index export (XLSX or CSV with Text, Countries Concerned, Reccomending Body, …, OHCHR Annotation Id)",
+            Self::ImpactOssCsv => "IMPACT OSS recommendation import (CSV with reference, title, description, response, support_level, categories); needs --state",
+            Self::WgReport => "Report of the UPR Working Group (PDF or DOCX): the recommendations of its \"Conclusions and/or recommendations\" section",
+            Self::WgAddendum => "Addendum to a UPR Working Group report (PDF or DOCX): the state's views (positions) on the recommendations",
         }
     }
 
@@ -39,12 +66,13 @@ impl Format {
     }
 
     /// "upr-info-csv (…), …" for messages.
+    /// "upr-info-csv, thematic-list, …" for messages; `rightstrack import --help` describes them.
     pub fn list() -> String {
         Self::ALL
             .iter()
-            .map(|f| format!("{} ({})", f.code(), f.description()))
+            .map(|f| f.code())
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(", ")
     }
 }
 
@@ -75,6 +103,22 @@ fn looks_like(bytes: &[u8]) -> &'static str {
 pub fn detect(file: &str, bytes: &[u8]) -> Result<Format, IngestError> {
     if crate::upr_info::looks_like_upr_info(bytes) {
         return Ok(Format::UprInfoCsv);
+    }
+    // Before the Working Group report: a thematic list is a more specific DOCX.
+    if crate::thematic_list::looks_like_thematic_list(bytes) {
+        return Ok(Format::ThematicList);
+    }
+    if crate::uhri::looks_like_uhri(bytes) {
+        return Ok(Format::Uhri);
+    }
+    if crate::impact_oss::looks_like_impact_oss(bytes) {
+        return Ok(Format::ImpactOssCsv);
+    }
+    if crate::wg_report::looks_like(bytes) {
+        return Ok(Format::WgReport);
+    }
+    if crate::wg_report::addendum::looks_like(bytes) {
+        return Ok(Format::WgAddendum);
     }
     Err(IngestError::refused(
         file,

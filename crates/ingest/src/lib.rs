@@ -2,9 +2,18 @@
 //! [`NewRecommendation`]s, reporting every row it cannot use with the file, the place and
 //! the reason, or refuses the whole file when it is not of the format at all.
 
+mod archive;
 pub mod decode;
+pub mod docx;
+pub mod fidelity;
 pub mod format;
+pub mod impact_oss;
+mod sheet;
+pub mod thematic_list;
+pub mod uhri;
 pub mod upr_info;
+mod vocab;
+pub mod wg_report;
 
 use std::path::Path;
 
@@ -64,10 +73,38 @@ impl IngestError {
             message: message.into(),
         }
     }
+
+    /// The reason without the file name, for reports that name the file apart.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Io { source, .. } => format!("cannot read the file: {source}"),
+            Self::TooLarge { size, limit, .. } => {
+                format!("the file is {size} bytes; the limit is {limit} bytes. Split it or check it is the right file")
+            }
+            Self::Refused { message, .. } => message.clone(),
+        }
+    }
+}
+
+/// What the person importing says about a file that the file may not say itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The state under review (`--state ISO3`): required by formats that do not name it
+    /// (IMPACT OSS), and overriding the one a document names.
+    pub state: Option<rightstrack_core::StateCode>,
 }
 
 /// Reads and parses one file, detecting its format unless one is given.
 pub fn parse_file(path: &Path, format: Option<Format>) -> Result<(Format, Parsed), IngestError> {
+    parse_file_with(path, format, &ImportOptions::default())
+}
+
+/// [`parse_file`] with what the person importing said about the file.
+pub fn parse_file_with(
+    path: &Path,
+    format: Option<Format>,
+    options: &ImportOptions,
+) -> Result<(Format, Parsed), IngestError> {
     let file = path.display().to_string();
     let io = |source| IngestError::Io {
         file: file.clone(),
@@ -86,13 +123,28 @@ pub fn parse_file(path: &Path, format: Option<Format>) -> Result<(Format, Parsed
         Some(f) => f,
         None => format::detect(&file, &bytes)?,
     };
-    let parsed = parse_bytes(format, &file, &bytes)?;
+    let parsed = parse_bytes_with(format, &file, &bytes, options)?;
     Ok((format, parsed))
 }
 
 /// Parses bytes already read, as `format`. `file` names them in messages.
 pub fn parse_bytes(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, IngestError> {
+    parse_bytes_with(format, file, bytes, &ImportOptions::default())
+}
+
+/// [`parse_bytes`] with what the person importing said about the file.
+pub fn parse_bytes_with(
+    format: Format,
+    file: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<Parsed, IngestError> {
     match format {
         Format::UprInfoCsv => upr_info::parse(file, bytes),
+        Format::ThematicList => thematic_list::parse(file, bytes, options),
+        Format::Uhri => uhri::parse(file, bytes),
+        Format::ImpactOssCsv => impact_oss::parse(file, bytes, options),
+        Format::WgReport => wg_report::parse(file, bytes),
+        Format::WgAddendum => wg_report::addendum::parse(file, bytes),
     }
 }

@@ -383,7 +383,9 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
     };
     for u in &batch.position_updates {
         let session = u.session.and_then(|s| i16::try_from(u16::from(s)).ok());
-        let scope = "state_code = $1 AND paragraph = $2 AND ($3::int2 IS NULL OR session = $3)
+        // A bare number ("6") from an addendum means the paragraph ending in it ("115.6").
+        let scope = "state_code = $1 AND (paragraph = $2 OR (strpos($2, '.') = 0 AND paragraph LIKE '%.' || $2))
+                     AND ($3::int2 IS NULL OR session = $3)
                      AND ($4::text IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = $4))";
         let changed = tx
             .execute(

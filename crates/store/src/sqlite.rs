@@ -49,10 +49,11 @@ impl SqliteStore {
         }
         .with_init(|conn| {
             conn.execute_batch(
-                "PRAGMA journal_mode = WAL;
+                // busy_timeout first: the other settings may wait for a writer.
+                "PRAGMA busy_timeout = 10000;
+                 PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000;
                  PRAGMA cache_size = -32000;",
             )
         });
@@ -428,6 +429,8 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
     Ok(summary)
 }
 
+/// Applies positions stated by paragraph. An addendum that numbers recommendations without
+/// the report's paragraph ("6" for "115.6") refers to the paragraph ending in that number.
 fn apply_positions(
     tx: &Transaction<'_>,
     batch: &ImportBatch,
@@ -436,14 +439,15 @@ fn apply_positions(
 ) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "UPDATE recommendations SET position = ?1, position_source = ?2, position_explanation = ?3, updated_at = ?4
-         WHERE state_code = ?5 AND paragraph = ?6
+         WHERE state_code = ?5 AND (paragraph = ?6 OR (instr(?6, '.') = 0 AND paragraph LIKE '%.' || ?6))
            AND (?7 IS NULL OR session = ?7)
            AND (?8 IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = ?8))
            AND (position IS NOT ?1 OR position_source IS NOT ?2 OR position_explanation IS NOT ?3)",
     )?;
     let mut exists = tx.prepare_cached(
         "SELECT COUNT(*) FROM recommendations
-         WHERE state_code = ?1 AND paragraph = ?2 AND (?3 IS NULL OR session = ?3)
+         WHERE state_code = ?1 AND (paragraph = ?2 OR (instr(?2, '.') = 0 AND paragraph LIKE '%.' || ?2))
+           AND (?3 IS NULL OR session = ?3)
            AND (?4 IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = ?4))",
     )?;
     for u in &batch.position_updates {

@@ -234,6 +234,15 @@ async fn story(store: &dyn Store) -> TestResult {
             },
             PositionUpdate {
                 state: code("SVN"),
+                session: Session::new(7).ok(),
+                report_symbol: None,
+                source_symbol: Some("A/HRC/14/15/Add.1".into()),
+                paragraph: "2".into(),
+                position: Position::Noted,
+                explanation: None,
+            },
+            PositionUpdate {
+                state: code("SVN"),
                 session: Session::new(20).ok(),
                 report_symbol: None,
                 source_symbol: None,
@@ -245,7 +254,11 @@ async fn story(store: &dyn Store) -> TestResult {
         ..batch(Vec::new())
     };
     let applied = store.import(positions).await?;
-    assert_eq!((applied.updated, applied.skipped), (1, 1));
+    assert_eq!(
+        (applied.updated, applied.skipped),
+        (2, 1),
+        "a bare \"2\" reaches paragraph 93.2"
+    );
     let noted = store
         .recommendations(
             &RecommendationFilter {

@@ -1,0 +1,450 @@
+//! Who made a recommendation: the recommending states a Working Group report names in
+//! parentheses after each recommendation, and the splitting of a paragraph that holds
+//! several recommendations ("… (France); accelerate … (Uruguay, Mali);") into one
+//! recommendation per group of states.
+
+use rightstrack_core::{State, StateCode};
+
+/// One recommendation cut out of a paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    pub states: Vec<StateCode>,
+    /// Names in the state group that match no state, for warnings.
+    pub unknown: Vec<String>,
+}
+
+/// The longest state name in words ("United Kingdom of Great Britain and Northern Ireland").
+const MAX_NAME_WORDS: usize = 9;
+
+/// Words that join names in a list and are not names themselves.
+const CONNECTORS: &[&str] = &["and", "&", "the", "also", "as", "well"];
+
+/// Words that may stand lower-case inside a state name.
+const NAME_PARTICLES: &[&str] = &["of", "the", "and", "de", "du", "des", "d'", "la", "le", "&"];
+
+/// Resolves the content of a parenthesis to states: the names are split at top-level
+/// commas and semicolons, and each part is read greedily as the longest run of words
+/// that names a state, so that "United Kingdom France" (a missing comma) and "Austria
+/// and Germany" both yield two states while "Bosnia and Herzegovina" stays one.
+/// Returns the states and the names that match none.
+pub fn resolve_states(content: &str) -> (Vec<StateCode>, Vec<String>) {
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for part in split_top_level(content, &[',', ';']) {
+        // Footnote calls stick to names in some reports: "Chile,1 China,2 Mexico3".
+        let words: Vec<&str> = part
+            .split_whitespace()
+            .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut i = 0;
+        let mut pending: Vec<&str> = Vec::new();
+        while i < words.len() {
+            let found = (i + 1..=words.len().min(i + MAX_NAME_WORDS))
+                .rev()
+                .filter(|&j| could_be_name(&words[i..j]))
+                .find_map(|j| State::by_name(&words[i..j].join(" ")).map(|s| (j, s.code)));
+            match found {
+                Some((j, code)) => {
+                    flush_unknown(&mut pending, &mut unknown);
+                    if !known.contains(&code) {
+                        known.push(code);
+                    }
+                    i = j;
+                }
+                None => {
+                    pending.push(words[i]);
+                    i += 1;
+                }
+            }
+        }
+        flush_unknown(&mut pending, &mut unknown);
+    }
+    (known, unknown)
+}
+
+/// Whether words may be a state's name or code as reports write them: a name starts
+/// with a capital (or "the"), and a code is in capitals, so that "and" is not Andorra
+/// nor "can" Canada.
+fn could_be_name(words: &[&str]) -> bool {
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let first = first.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let letters = first.chars().filter(|c| c.is_alphabetic()).count();
+    if words.len() == 1 && letters <= 3 {
+        return first
+            .chars()
+            .all(|c| !c.is_alphabetic() || c.is_uppercase());
+    }
+    first.starts_with(char::is_uppercase) || first.eq_ignore_ascii_case("the")
+}
+
+fn flush_unknown(pending: &mut Vec<&str>, unknown: &mut Vec<String>) {
+    let name = pending.join(" ");
+    pending.clear();
+    let trimmed = name.trim_matches(|c: char| !c.is_alphanumeric());
+    let is_connector = trimmed
+        .split_whitespace()
+        .all(|w| CONNECTORS.contains(&w.to_lowercase().as_str()));
+    if !trimmed.is_empty() && !is_connector {
+        unknown.push(trimmed.to_string());
+    }
+}
+
+/// Splits at the given separators where they stand outside any parenthesis.
+fn split_top_level<'a>(text: &'a str, separators: &[char]) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 && separators.contains(&c) => {
+                parts.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// A name as a person writes one: capitalised words, with particles ("Iran (Islamic
+/// Republic of)", "Holy See"), not an acronym such as "ICCPR" and no digits.
+fn looks_like_name(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let is_acronym = words.len() == 1
+        && name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+    !words.is_empty()
+        && words.len() <= MAX_NAME_WORDS
+        && !is_acronym
+        && !name.chars().any(|c| c.is_ascii_digit())
+        && words.iter().all(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphabetic());
+            w.is_empty()
+                || w.starts_with(char::is_uppercase)
+                || NAME_PARTICLES.contains(&w.to_lowercase().as_str())
+        })
+}
+
+/// A parenthesis at the top level of a text: byte offsets of `(` and `)`.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    open: usize,
+    close: usize,
+}
+
+fn top_level_groups(text: &str) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut depth = 0usize;
+    let mut open = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => {
+                if depth == 0 {
+                    open = i;
+                }
+                depth += 1;
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    groups.push(Group { open, close: i });
+                }
+            }
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// A cut of the paragraph before splitting: its text, the group's states, and the
+/// character after the group (`/` marks alternatives).
+struct Raw {
+    text: String,
+    states: Vec<StateCode>,
+    unknown: Vec<String>,
+    then: Option<char>,
+    /// The words after the group continue this recommendation's sentence ("Ratify
+    /// (Chile) the Convention (Chile, Peru)"), rather than start another.
+    runs_on: bool,
+}
+
+/// Words that open the rest of a sentence interrupted by a state group: an object or a
+/// complement, not a new recommendation (which follows a separator or "and").
+const RUN_ON_WORDS: &[&str] = &[
+    "the", "a", "an", "its", "their", "all", "of", "to", "on", "in", "for", "with", "at", "by",
+    "from", "into", "both", "any", "relevant", "such", "these", "those", "this", "as", "without",
+    "further",
+];
+
+fn runs_on(after: &str) -> bool {
+    let word: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '-')
+        .collect();
+    let lower = word.to_lowercase();
+    if lower == "as" {
+        // "as soon as possible" continues; "as well as" starts another recommendation.
+        return !after.trim_start().to_lowercase().starts_with("as well as");
+    }
+    let acronym = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && word.chars().all(|c| !c.is_lowercase());
+    RUN_ON_WORDS.contains(&lower.as_str()) || acronym
+}
+
+/// Splits a paragraph into its recommendations, one per parenthesised group of
+/// recommending states. A parenthesis is a state group when its names are states, or,
+/// at the end of a recommendation, when they at least look like names (then they are
+/// reported as unknown rather than lost).
+pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
+    let mut raws: Vec<Raw> = Vec::new();
+    let mut cursor = 0;
+    for g in top_level_groups(paragraph) {
+        let content = &paragraph[g.open + 1..g.close];
+        let after = paragraph[g.close + 1..].trim_start().chars().next();
+        let terminal = matches!(after, None | Some(';' | '.' | '/' | ',' | ':'));
+        let (states, unknown) = resolve_states(content);
+        let names_like = unknown.iter().all(|u| looks_like_name(u));
+        let is_group = if states.is_empty() {
+            terminal && names_like && !unknown.is_empty()
+        } else {
+            names_like
+        };
+        if !is_group {
+            continue;
+        }
+        let text = &paragraph[cursor..g.open];
+        if let (Some(previous), true) = (raws.last_mut(), text.trim().is_empty()) {
+            // "(Uruguay) (Mali)": a second group for the same words.
+            for s in states {
+                if !previous.states.contains(&s) {
+                    previous.states.push(s);
+                }
+            }
+            previous.unknown.extend(unknown);
+            previous.then = after;
+            previous.runs_on = runs_on(&paragraph[g.close + 1..]);
+            cursor = g.close + 1;
+            continue;
+        }
+        raws.push(Raw {
+            text: text.to_string(),
+            states,
+            unknown,
+            then: after,
+            runs_on: runs_on(&paragraph[g.close + 1..]),
+        });
+        cursor = g.close + 1;
+    }
+    let rest = &paragraph[cursor..];
+    if rest.chars().any(char::is_alphanumeric) {
+        match raws.last_mut() {
+            // Words after the last group belong to the recommendation before it.
+            Some(last) => {
+                last.text.push(' ');
+                last.text.push_str(rest);
+            }
+            None => raws.push(Raw {
+                text: rest.to_string(),
+                states: Vec::new(),
+                unknown: Vec::new(),
+                then: None,
+                runs_on: false,
+            }),
+        }
+    }
+    expand_alternatives(raws)
+        .into_iter()
+        .map(|(text, states, unknown)| Piece {
+            text: tidy(&text),
+            states,
+            unknown,
+        })
+        .filter(|p| p.text.chars().any(char::is_alphabetic))
+        .collect()
+}
+
+/// "Ratify (Spain)/consider ratifying (Argentina) the Convention (Spain, Argentina)":
+/// verbs (one, or several separated by slashes), each with its states, and the words
+/// after the last of them, which run on without a separator, shared by all: each verb
+/// gets those words.
+/// Alternatives that each have their own object ("Ratify the ICRMW (Egypt)/Accede to
+/// the ICRMW (Uruguay);") stay as they are.
+fn expand_alternatives(raws: Vec<Raw>) -> Vec<(String, Vec<StateCode>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raws.len() {
+        let mut j = i;
+        while j < raws.len() && raws[j].then == Some('/') {
+            j += 1;
+        }
+        let runs_on = raws.get(j).is_some_and(|r| r.runs_on);
+        if j + 1 < raws.len() && runs_on {
+            let tail = &raws[j + 1];
+            for r in &raws[i..=j] {
+                out.push((
+                    format!("{} {}", r.text, tail.text),
+                    r.states.clone(),
+                    r.unknown.clone(),
+                ));
+            }
+            // States in the shared part's group that made none of the alternatives.
+            let extra: Vec<StateCode> = tail
+                .states
+                .iter()
+                .copied()
+                .filter(|s| !raws[i..=j].iter().any(|r| r.states.contains(s)))
+                .collect();
+            if !extra.is_empty() {
+                out.push((tail.text.clone(), extra, Vec::new()));
+            }
+            i = j + 2;
+            continue;
+        }
+        let r = &raws[i];
+        out.push((r.text.clone(), r.states.clone(), r.unknown.clone()));
+        i += 1;
+    }
+    out
+}
+
+/// The text of one recommendation as it is stored: without the punctuation and the
+/// conjunction that joined it to the one before ("; and to …"), without the "To" of
+/// "To ratify …", with a capital first letter.
+pub fn tidy(text: &str) -> String {
+    let mut t = rightstrack_core::text::clean_text(text);
+    loop {
+        let before = t.len();
+        t = t
+            .trim_start_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ';' | ',' | '.' | '/' | ':' | '-' | '\u{2013}')
+            })
+            .to_string();
+        for connector in ["and/or ", "and ", "as well as ", "or "] {
+            if t.len() > connector.len()
+                && t.get(..connector.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(connector))
+            {
+                t = t[connector.len()..].to_string();
+            }
+        }
+        if t.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("to "))
+            && t[3..].starts_with(char::is_lowercase)
+        {
+            t = t[3..].to_string();
+        }
+        if t.len() == before {
+            break;
+        }
+    }
+    loop {
+        let before = t.len();
+        t = t
+            .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | ':' | '/'))
+            .to_string();
+        for connector in [" and/or", " and", " as well as", " or"] {
+            let tail = t.len().saturating_sub(connector.len());
+            if tail > 0
+                && t.get(tail..)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(connector))
+            {
+                t.truncate(t.len() - connector.len());
+            }
+        }
+        if t.len() == before {
+            break;
+        }
+    }
+    let mut chars = t.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(p: &Piece) -> Vec<&str> {
+        p.states.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn state_lists_resolve_with_real_spellings() {
+        let (known, unknown) = resolve_states("the Netherlands, Iran (Islamic Republic of), United Kingdom France and Bosnia and Herzegovina");
+        let known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+        assert_eq!(known, ["NLD", "IRN", "GBR", "FRA", "BIH"]);
+        assert!(unknown.is_empty());
+        let (known, unknown) = resolve_states("Bolivarian Republic of Venezuela, Atlantis");
+        assert_eq!(known.len(), 1);
+        assert_eq!(unknown, ["Atlantis"]);
+    }
+
+    #[test]
+    fn splits_a_paragraph_per_state_group() {
+        let pieces = split_recommendations(
+            "To ratify the Optional Protocol to the Convention against Torture (OP-CAT) (France); accelerate the adoption of the law on domestic violence (Uruguay) (Mali); and to consider a moratorium (United Kingdom of Great Britain and Northern Ireland, the Netherlands).",
+        );
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(
+            pieces[0].text,
+            "Ratify the Optional Protocol to the Convention against Torture (OP-CAT)"
+        );
+        assert_eq!(codes(&pieces[0]), ["FRA"]);
+        assert_eq!(
+            pieces[1].text,
+            "Accelerate the adoption of the law on domestic violence"
+        );
+        // "(Mali)" right after "(Uruguay)" is a second group for the same words.
+        assert_eq!(codes(&pieces[1]), ["URY", "MLI"]);
+        assert_eq!(pieces[2].text, "Consider a moratorium");
+        assert_eq!(codes(&pieces[2]), ["GBR", "NLD"]);
+    }
+
+    #[test]
+    fn slash_alternatives_share_their_object() {
+        let pieces = split_recommendations(
+            "To ratify (Spain)/consider ratifying (Argentina) the Convention on Enforced Disappearance (Spain, Argentina); ratify the ICRMW (Egypt)/accede to the ICRMW (Uruguay);",
+        );
+        let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Ratify the Convention on Enforced Disappearance",
+                "Consider ratifying the Convention on Enforced Disappearance",
+                "Ratify the ICRMW",
+                "Accede to the ICRMW"
+            ]
+        );
+        assert_eq!(codes(&pieces[1]), ["ARG"]);
+    }
+
+    #[test]
+    fn unknown_names_at_the_end_are_kept_for_a_warning() {
+        let pieces = split_recommendations("Strengthen the ombudsman (Ruritania, Chile);");
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(codes(&pieces[0]), ["CHL"]);
+        assert_eq!(pieces[0].unknown, ["Ruritania"]);
+        let pieces = split_recommendations(
+            "Implement the recommendations of CEDAW (2006) in full (Freedonia).",
+        );
+        assert_eq!(
+            pieces[0].text,
+            "Implement the recommendations of CEDAW (2006) in full"
+        );
+        assert_eq!(pieces[0].unknown, ["Freedonia"]);
+        let none = split_recommendations("Efforts to combat trafficking were welcomed.");
+        assert_eq!(none.len(), 1);
+        assert!(none[0].states.is_empty());
+    }
+}

@@ -1,0 +1,404 @@
+//! The "Conclusions and/or recommendations" section of a Working Group report and its
+//! numbered paragraphs.
+//!
+//! Reports number the section's paragraphs (93., 94.) and the recommendations inside
+//! them either as "93.1", "93.2" (2010 onwards) or as "1.", "2." under paragraph 60
+//! (2008). Numbers are only taken as such when they continue the count, so that a line
+//! that happens to start with a number ("18 months", a year) stays text.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rightstrack_core::Position;
+
+use super::layout::{join_lines, Line};
+
+/// A numbered recommendation paragraph of the section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// "93.12": the paragraph's number, then the item's.
+    pub label: String,
+    pub text: String,
+    pub page: usize,
+    /// Set by the paragraph that introduces the item ("… enjoy the support of …").
+    pub grouping: Grouping,
+}
+
+/// How a paragraph of the section introduces the recommendations under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// "… enjoy the support of …", "… accepted …".
+    Supported,
+    /// "… will be examined by …": no position yet.
+    Examined,
+    /// "… did not enjoy the support of …".
+    Noted,
+    /// The paragraph says nothing about the state's position.
+    Unstated,
+}
+
+impl Grouping {
+    pub fn position(self) -> Option<Position> {
+        match self {
+            Self::Supported => Some(Position::Supported),
+            Self::Noted => Some(Position::Noted),
+            Self::Examined | Self::Unstated => None,
+        }
+    }
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|_| unreachable!("the pattern is a constant"))
+    })
+}
+
+fn heading_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &RE,
+        r"(?i)^(?:[IVX]+\.?\s*)?(?:[A-Z]\.\s*)?conclusions\s+and\s*(?:/\s*or\s+)?recommendations[\s*\d]*$",
+    )
+}
+
+fn end_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &RE,
+        r"(?i)^(?:(?:III|IV|V|VI)\.?\s+\S.*|annex(?:es)?(?:\s+[IVX\d]+)?|composition of the delegation|voluntary pledges and commitments.*)$",
+    )
+}
+
+/// The lines of the section, after its heading and before the next heading or annex.
+/// `None` when the text has no such section.
+pub fn find_section(lines: &[Line]) -> Option<&[Line]> {
+    let is_heading = |i: usize| {
+        let text = &lines[i].text;
+        if text.contains("...") || text.contains("\u{2026}") {
+            return false; // the table of contents
+        }
+        if heading_re().is_match(text) {
+            return true;
+        }
+        // A heading broken over two lines.
+        lines.get(i + 1).is_some_and(|next| {
+            text.len() < 60 && heading_re().is_match(&format!("{text} {}", next.text))
+        })
+    };
+    let start = (0..lines.len()).find(|&i| is_heading(i))?;
+    let body_start = if heading_re().is_match(&lines[start].text) {
+        start + 1
+    } else {
+        start + 2
+    };
+    let end = (body_start..lines.len())
+        .find(|&i| end_re().is_match(&lines[i].text))
+        .unwrap_or(lines.len());
+    Some(&lines[body_start.min(end)..end])
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// "93.4" or "93.4."
+    Compound(u32, u32),
+    /// "60." or, followed by a wide gap, "60"
+    Simple(u32),
+    /// An item Word numbered by itself (DOCX).
+    Bullet,
+}
+
+fn marker(text: &str) -> Option<(Marker, &str)> {
+    static COMPOUND: OnceLock<Regex> = OnceLock::new();
+    static SIMPLE: OnceLock<Regex> = OnceLock::new();
+    if let Some(rest) = text.strip_prefix('\u{2022}') {
+        return Some((Marker::Bullet, rest.trim_start()));
+    }
+    if let Some(c) = re(&COMPOUND, r"^(\d{1,3})\.(\d{1,3})\.?(?:\s+|$)").captures(text) {
+        let p = c[1].parse().ok()?;
+        let k = c[2].parse().ok()?;
+        return Some((Marker::Compound(p, k), &text[c[0].len()..]));
+    }
+    if let Some(c) = re(&SIMPLE, r"^(\d{1,3})(?:\.\s*|\s{2,}|\.?$)").captures(text) {
+        let n = c[1].parse().ok()?;
+        return Some((Marker::Simple(n), &text[c[0].len()..]));
+    }
+    None
+}
+
+fn classify(intro: &str) -> Grouping {
+    let t = intro.to_lowercase();
+    let any = |phrases: &[&str]| phrases.iter().any(|p| t.contains(p));
+    if any(&[
+        "not enjoy the support",
+        "not enjoy support",
+        "not been accepted",
+        "not accepted",
+        "does not accept",
+        "did not accept",
+        "were rejected",
+        "are rejected",
+        "have been noted",
+        "has been noted",
+        "were noted",
+        "are noted",
+        "not supported",
+    ]) {
+        Grouping::Noted
+    } else if any(&[
+        "will be examined",
+        "will examine",
+        "will consider",
+        "will be considered",
+        "will provide responses",
+        "will provide its responses",
+        "will respond",
+        "in due time",
+        "in due course",
+    ]) {
+        Grouping::Examined
+    } else if any(&[
+        "enjoy the support",
+        "enjoys the support",
+        "enjoyed the support",
+        "enjoy support",
+        "been accepted",
+        "are accepted",
+        "accepts",
+        "supports",
+        "supported by",
+        "agrees to",
+        "agreed to",
+        "already implemented",
+        "process of implementation",
+    ]) {
+        Grouping::Supported
+    } else {
+        Grouping::Unstated
+    }
+}
+
+struct Paragraph {
+    number: u32,
+    page: usize,
+    intro: Vec<String>,
+    items: Vec<(u32, usize, Vec<String>)>,
+    compound: bool,
+}
+
+/// Whether the lines from `from` up to the next numbered line hold a parenthesised
+/// group of states: what tells a recommendation from an introductory paragraph.
+fn block_names_states(lines: &[Line], from: usize) -> bool {
+    let mut text = String::new();
+    for (i, line) in lines.iter().enumerate().skip(from) {
+        if i > from && marker(&line.text).is_some() {
+            break;
+        }
+        text.push(' ');
+        text.push_str(&line.text);
+    }
+    super::attribution::split_recommendations(&text)
+        .iter()
+        .any(|p| !p.states.is_empty() || !p.unknown.is_empty())
+}
+
+/// The numbered recommendations of the section, each with the grouping its paragraph
+/// gives it.
+pub fn items(section: &[Line], vocabulary: &HashSet<String>) -> Vec<Item> {
+    let mut paragraphs: Vec<Paragraph> = Vec::new();
+    for (i, line) in section.iter().enumerate() {
+        let found = marker(&line.text);
+        let current = paragraphs.last();
+        let last_item = current
+            .and_then(|p| p.items.last())
+            .map(|it| it.0)
+            .unwrap_or(0);
+        let new_paragraph = |n: u32| match current {
+            None => true,
+            Some(p) => n > p.number && n <= p.number + 3,
+        };
+        let action = match found {
+            Some((Marker::Compound(p, k), rest)) => match current {
+                Some(cur) if cur.number == p && k > last_item && k <= last_item + 5 => {
+                    Some((None, k, rest))
+                }
+                _ if k <= 2 && new_paragraph(p) => Some((Some(p), k, rest)),
+                _ => None,
+            },
+            Some((Marker::Simple(n), rest)) => {
+                let as_item = current.is_some_and(|p| !p.compound) && n == last_item + 1;
+                let as_paragraph = new_paragraph(n);
+                if as_item && (!as_paragraph || block_names_states(section, i)) {
+                    Some((None, n, rest))
+                } else if as_paragraph {
+                    paragraphs.push(Paragraph {
+                        number: n,
+                        page: line.page,
+                        intro: vec![rest.to_string()],
+                        items: Vec::new(),
+                        compound: false,
+                    });
+                    continue;
+                } else {
+                    None
+                }
+            }
+            Some((Marker::Bullet, rest)) if current.is_some() => Some((None, last_item + 1, rest)),
+            _ => None,
+        };
+        match action {
+            Some((new_para, k, rest)) => {
+                if let Some(p) = new_para {
+                    paragraphs.push(Paragraph {
+                        number: p,
+                        page: line.page,
+                        intro: Vec::new(),
+                        items: Vec::new(),
+                        compound: true,
+                    });
+                }
+                if let Some(para) = paragraphs.last_mut() {
+                    para.compound |= matches!(found, Some((Marker::Compound(..), _)));
+                    para.items.push((k, line.page, vec![rest.to_string()]));
+                }
+            }
+            None => match paragraphs.last_mut() {
+                Some(para) => match para.items.last_mut() {
+                    Some(item) => item.2.push(line.text.clone()),
+                    None => para.intro.push(line.text.clone()),
+                },
+                // Text before the first numbered paragraph: an unnumbered introduction.
+                None => paragraphs.push(Paragraph {
+                    number: 0,
+                    page: line.page,
+                    intro: vec![line.text.clone()],
+                    items: Vec::new(),
+                    compound: false,
+                }),
+            },
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut carried = Grouping::Unstated;
+    for para in &paragraphs {
+        let intro = join_lines(para.intro.iter().map(String::as_str), vocabulary);
+        let grouping = classify(&intro);
+        if para.items.is_empty() {
+            // "All recommendations … enjoy the support of Ecuador", after the list.
+            let lower = intro.to_lowercase();
+            if grouping == Grouping::Supported
+                && lower.contains("all")
+                && lower.contains("recommendations")
+            {
+                for item in out
+                    .iter_mut()
+                    .filter(|it: &&mut Item| it.grouping == Grouping::Unstated)
+                {
+                    item.grouping = Grouping::Supported;
+                }
+            }
+            continue;
+        }
+        // A continuation paragraph without an introduction keeps the grouping before it.
+        let grouping = if intro.trim().is_empty() {
+            carried
+        } else {
+            grouping
+        };
+        carried = grouping;
+        for (k, page, lines) in &para.items {
+            out.push(Item {
+                label: if para.number == 0 {
+                    k.to_string()
+                } else {
+                    format!("{}.{k}", para.number)
+                },
+                text: rightstrack_core::text::clean_text(&join_lines(
+                    lines.iter().map(String::as_str),
+                    vocabulary,
+                )),
+                page: *page,
+                grouping,
+            });
+        }
+        let _ = para.page;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| Line {
+                page: 1,
+                text: l.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_section_not_its_table_of_contents_entry() {
+        let text = lines(
+            "II. Conclusions and/or recommendations ......... 60-61 11\n Introduction\n II. CONCLUSIONS AND/OR RECOMMENDATIONS**\n 60. Text\n III. Voluntary pledges and commitments\n 61. Pledge",
+        );
+        let section = find_section(&text).unwrap_or_default();
+        assert_eq!(section.len(), 1);
+        assert_eq!(section[0].text, "60. Text");
+    }
+
+    #[test]
+    fn groupings_set_positions() {
+        let text = lines(
+            "90. The recommendations below enjoy the support of Ruritania:
+             90.1. Ratify the Convention against Torture (Chile);
+             90.2. Adopt a law on the ombudsman
+             (Peru);
+             91. The following recommendations will be examined by Ruritania, which will provide responses in due time:
+             91.1. Abolish the death penalty (France);
+             92. The recommendations below did not enjoy the support of Ruritania:
+             92.1. Decriminalize defamation (Norway);
+             93. All conclusions and/or recommendations contained in the present report reflect the position of the submitting State(s).",
+        );
+        let items = items(&text, &HashSet::new());
+        let got: Vec<(&str, Grouping)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.grouping))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("90.1", Grouping::Supported),
+                ("90.2", Grouping::Supported),
+                ("91.1", Grouping::Examined),
+                ("92.1", Grouping::Noted)
+            ]
+        );
+        assert_eq!(items[1].text, "Adopt a law on the ombudsman (Peru);");
+    }
+
+    #[test]
+    fn numbers_under_a_paragraph_and_numbers_in_text() {
+        let text = lines(
+            "60. In the course of the discussion, the following recommendations were made:
+             1.   Provide shelters for victims of violence, including children under
+             18   years of age (Chile);
+             2.   Ratify the Convention (Peru).
+             61. All recommendations formulated during the interactive dialogue enjoy the support of Ruritania.",
+        );
+        let items = items(&text, &HashSet::new());
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].label, "60.1");
+        assert!(
+            items[0].text.contains("under 18 years"),
+            "{}",
+            items[0].text
+        );
+        assert_eq!(items[1].grouping, Grouping::Supported);
+    }
+}

@@ -1,0 +1,1 @@
+pub mod wg_eval;
