@@ -26,6 +26,8 @@ pub(crate) fn rows(table: &'static str, columns: usize) -> impl Iterator<Item = 
 /// A code → label table with a lookup by folded label, for the open taxonomies.
 pub(crate) struct CodeList {
     pub entries: Vec<(&'static str, &'static str)>,
+    /// Exact codes first: importers mostly hand over codes already resolved.
+    by_code: HashMap<&'static str, usize>,
     by_key: HashMap<String, usize>,
 }
 
@@ -33,14 +35,26 @@ impl CodeList {
     pub fn parse(table: &'static str) -> Self {
         let entries: Vec<_> = rows(table, 2).map(|f| (f[0], f[1])).collect();
         let mut by_key = HashMap::new();
+        let by_code = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (code, _))| (*code, i))
+            .collect();
         for (i, (code, label)) in entries.iter().enumerate() {
             by_key.insert(crate::text::name_key(code), i);
             by_key.insert(crate::text::name_key(label), i);
         }
-        Self { entries, by_key }
+        Self {
+            entries,
+            by_code,
+            by_key,
+        }
     }
 
     pub fn find(&self, code_or_label: &str) -> Option<(&'static str, &'static str)> {
+        if let Some(&i) = self.by_code.get(code_or_label) {
+            return Some(self.entries[i]);
+        }
         self.by_key
             .get(&crate::text::name_key(code_or_label))
             .map(|&i| self.entries[i])

@@ -109,6 +109,9 @@ impl Taxonomy {
     /// Resolves a code or label as found in a source to a term of this taxonomy. For an
     /// open taxonomy an unknown label becomes a new term whose code is derived from it.
     pub fn term(self, code_or_label: &str) -> Result<Term, ParseError> {
+        if let Some((code, label)) = self.code_list().and_then(|l| l.find(code_or_label)) {
+            return Ok(Term::new(self, code, label));
+        }
         let value = crate::text::clean_text(code_or_label);
         match self {
             Self::SdgGoal => {

@@ -26,23 +26,40 @@ pub fn fold_accents(text: &str) -> String {
 /// space (including line breaks from PDF extraction and non-breaking spaces) made one
 /// space.
 pub fn clean_text(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    push_collapsed(&mut out, text, |c| c);
+    out
+}
+
+/// Appends `text` to `out` with white space collapsed and trimmed, each other character
+/// passed through `map`. One pass, one allocation: this runs on every imported row.
+fn push_collapsed(out: &mut String, text: &str, map: impl Fn(char) -> char) {
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(map(c));
+        }
+    }
 }
 
 /// The key under which two texts count as the same recommendation text: cleaned,
 /// lower-cased, typographic quotes and dashes made plain, a final full stop or
 /// semicolon dropped. Deliberately conservative: a different word is a different text.
 pub fn identity_text(text: &str) -> String {
-    let mut key: String = clean_text(text)
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' => '\'',
-            '\u{201C}' | '\u{201D}' => '"',
-            '\u{2010}'..='\u{2015}' => '-',
-            other => other,
-        })
-        .collect();
+    let mut key = String::with_capacity(text.len());
+    let lower = text.to_lowercase();
+    push_collapsed(&mut key, &lower, |c| match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' => '\'',
+        '\u{201C}' | '\u{201D}' => '"',
+        '\u{2010}'..='\u{2015}' => '-',
+        other => other,
+    });
     while key.ends_with(['.', ';', ',', ' ']) {
         key.pop();
     }

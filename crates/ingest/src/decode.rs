@@ -11,29 +11,49 @@ pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return (text.to_string(), "UTF-8");
     }
+    // Score each candidate on the non-ASCII bytes only, each in its neighbourhood: the
+    // ASCII bytes decode the same under both.
     let candidates: [&'static Encoding; 2] = [MACINTOSH, WINDOWS_1252];
-    let decoded =
-        candidates.map(|enc| (enc.decode_without_bom_handling(bytes).0.into_owned(), enc));
-    let best = decoded
+    let best = candidates
         .into_iter()
-        .max_by_key(|(text, _)| letters_inside_words(text));
-    match best {
-        Some((text, enc)) => (text, enc.name()),
-        None => (String::from_utf8_lossy(bytes).into_owned(), "UTF-8 (lossy)"),
-    }
+        .max_by_key(|enc| letters_inside_words(bytes, enc))
+        .unwrap_or(MACINTOSH);
+    (
+        best.decode_without_bom_handling(bytes).0.into_owned(),
+        best.name(),
+    )
 }
 
-/// Counts non-ASCII characters that are letters standing between two other letters, the
-/// way accented letters do in names and words ("Hissène", "Guaraní").
-fn letters_inside_words(text: &str) -> usize {
-    let chars: Vec<char> = text.chars().collect();
-    chars
+/// Counts non-ASCII bytes that decode to a letter standing after an ASCII letter and
+/// before a letter or a space, the way accented letters do in names and words
+/// ("Hissène", "Guaraní").
+fn letters_inside_words(bytes: &[u8], encoding: &'static Encoding) -> usize {
+    let decode = |b: u8| {
+        let mut out = [0u16; 2];
+        let (_, _, written, _) =
+            encoding
+                .new_decoder_without_bom_handling()
+                .decode_to_utf16(&[b], &mut out, true);
+        char::from_u32(u32::from(out[0])).filter(|_| written == 1)
+    };
+    let mut table = [false; 128];
+    for (i, slot) in table.iter_mut().enumerate() {
+        *slot = decode(0x80 + i as u8).is_some_and(char::is_alphabetic);
+    }
+    let letter = |b: u8| {
+        if b < 0x80 {
+            b.is_ascii_alphabetic()
+        } else {
+            table[usize::from(b - 0x80)]
+        }
+    };
+    bytes
         .windows(3)
         .filter(|w| {
-            !w[1].is_ascii()
-                && w[1].is_alphabetic()
-                && w[0].is_alphabetic()
-                && (w[2].is_alphabetic() || w[2] == ' ')
+            w[1] >= 0x80
+                && table[usize::from(w[1] - 0x80)]
+                && letter(w[0])
+                && (letter(w[2]) || w[2] == b' ')
         })
         .count()
 }

@@ -92,6 +92,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, IngestError> {
 
     let mut parsed = Parsed::default();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut lookups = Lookups::default();
     for (i, record) in reader.records().enumerate() {
         // Line numbers count the header; exports have no line breaks inside fields, and
         // the reader's own count does not see old Mac (CR-only) line ends.
@@ -120,7 +121,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, IngestError> {
             continue;
         }
         let field = |i: usize| decode_html_entities(record.get(i).unwrap_or("").trim());
-        let row = match read_row(&field, &cols) {
+        let row = match read_row(&field, &cols, &mut lookups) {
             Ok(row) => row,
             Err(message) => {
                 parsed.errors.push(problem(message));
@@ -152,11 +153,44 @@ struct Row {
     warnings: Vec<String>,
 }
 
-fn read_row(field: &dyn Fn(usize) -> String, cols: &Columns) -> Result<Row, String> {
+/// Names and labels repeat on every row of an export (a few hundred distinct values in tens
+/// of thousands of rows): each is resolved once.
+#[derive(Default)]
+struct Lookups {
+    states: HashMap<String, Option<StateCode>>,
+    issues: HashMap<String, Result<String, String>>,
+}
+
+impl Lookups {
+    fn state(&mut self, name: &str) -> Option<StateCode> {
+        *self
+            .states
+            .entry(name.to_string())
+            .or_insert_with(|| State::by_name(name).map(|s| s.code))
+    }
+
+    fn issue(&mut self, label: &str) -> Result<String, String> {
+        self.issues
+            .entry(label.to_string())
+            .or_insert_with(|| {
+                Taxonomy::UprIssue
+                    .term(label)
+                    .map(|t| t.code)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+}
+
+fn read_row(
+    field: &dyn Fn(usize) -> String,
+    cols: &Columns,
+    lookups: &mut Lookups,
+) -> Result<Row, String> {
     let mut warnings = Vec::new();
     let to = field(cols.to);
-    let state = State::by_name(&to)
-        .map(|s| s.code)
+    let state = lookups
+        .state(&to)
         .ok_or_else(|| format!("unknown state under review {to:?} in column To: expected a UN member or observer state"))?;
     let text = field(cols.text);
     if text.is_empty() {
@@ -168,7 +202,7 @@ fn read_row(field: &dyn Fn(usize) -> String, cols: &Columns) -> Result<Row, Stri
     rec.position_source = Some("UPR Info database".to_string());
 
     let from = field(cols.from);
-    match recommending_state(&from) {
+    match recommending_state(&from, lookups) {
         Ok(Some(code)) => rec.recommending_states.push(code),
         Ok(None) => warnings.push(format!(
             "the recommending state is given as {from:?}; the recommendation is imported without one"
@@ -196,8 +230,8 @@ fn read_row(field: &dyn Fn(usize) -> String, cols: &Columns) -> Result<Row, Stri
         .map(str::trim)
         .filter(|l| !l.is_empty())
     {
-        match Taxonomy::UprIssue.term(label) {
-            Ok(term) => rec.tags.push((Taxonomy::UprIssue, term.code)),
+        match lookups.issue(label) {
+            Ok(code) => rec.tags.push((Taxonomy::UprIssue, code)),
             Err(e) => warnings.push(format!("column Issue: {e}; that label is skipped")),
         }
     }
@@ -207,11 +241,11 @@ fn read_row(field: &dyn Fn(usize) -> String, cols: &Columns) -> Result<Row, Stri
     })
 }
 
-fn recommending_state(from: &str) -> Result<Option<StateCode>, String> {
+fn recommending_state(from: &str, lookups: &mut Lookups) -> Result<Option<StateCode>, String> {
     if from.is_empty() || from.eq_ignore_ascii_case(UNKNOWN_STATE) {
         return Ok(None);
     }
-    State::by_name(from).map(|s| Some(s.code)).ok_or_else(|| {
+    lookups.state(from).map(Some).ok_or_else(|| {
         format!("unknown recommending state {from:?} in column From; the recommendation is imported without it")
     })
 }

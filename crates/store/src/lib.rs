@@ -255,9 +255,12 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// The SHA-256 of a recommendation's identity key, hex-encoded: a fixed-size unique key.
-pub(crate) fn identity_hash(rec: &NewRecommendation) -> String {
+/// A recommendation's identity as stored: the first 16 bytes of the SHA-256 of its
+/// identity key. Fixed and small, so the unique index stays compact; 128 bits make a
+/// collision between two real recommendations practically impossible.
+pub(crate) type Identity = Vec<u8>;
+
+pub(crate) fn identity_hash(rec: &NewRecommendation) -> Identity {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(rec.identity_key().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(rec.identity_key().as_bytes())[..16].to_vec()
 }

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::Identity;
+
 use rightstrack_core::{
     ActionCategory, NewRecommendation, Position, SourceDocument, StateCode, Taxonomy,
 };
@@ -183,7 +185,7 @@ pub fn resolved_tags(rec: &NewRecommendation) -> Vec<(Taxonomy, String, String)>
 #[derive(Debug, Default)]
 pub struct Plan {
     /// (index of the first record in the batch, identity, the merged fields to insert).
-    pub inserts: Vec<(usize, String, Existing)>,
+    pub inserts: Vec<(usize, Identity, Existing)>,
     pub updates: Vec<Update>,
     pub unchanged: usize,
     /// Every document the batch names, by symbol.
@@ -197,13 +199,13 @@ pub struct Plan {
 /// batch's identities; `identities` are the records' identity hashes, in batch order.
 pub fn plan(
     records: &[NewRecommendation],
-    identities: &[String],
-    mut known: HashMap<String, Existing>,
+    identities: &[Identity],
+    mut known: HashMap<Identity, Existing>,
 ) -> Plan {
     let mut plan = Plan::default();
-    let mut pending: HashMap<String, usize> = HashMap::new();
-    let mut updated: HashMap<String, usize> = HashMap::new();
-    let mut unchanged: BTreeSet<&str> = BTreeSet::new();
+    let mut pending: HashMap<Identity, usize> = HashMap::new();
+    let mut updated: HashMap<Identity, usize> = HashMap::new();
+    let mut unchanged: BTreeSet<&Identity> = BTreeSet::new();
     for (index, (rec, identity)) in records.iter().zip(identities).enumerate() {
         if let Some(doc) = &rec.document {
             plan.documents
@@ -295,7 +297,7 @@ mod plan_tests {
             rec("Ratify OP-CAT.", "CHL"),
             rec("Abolish X", "FRA"),
         ];
-        let ids: Vec<String> = records.iter().map(crate::identity_hash).collect();
+        let ids: Vec<Identity> = records.iter().map(crate::identity_hash).collect();
         let plan = plan(&records, &ids, HashMap::new());
         assert_eq!(plan.inserts.len(), 2);
         assert_eq!(plan.inserts[0].2.recommending_states.len(), 2);
@@ -309,11 +311,11 @@ mod plan_tests {
             rec("Ratify OP-CAT", "CHL"),
             rec("Abolish X", "FRA"),
         ];
-        let ids: Vec<String> = records.iter().map(crate::identity_hash).collect();
+        let ids: Vec<Identity> = records.iter().map(crate::identity_hash).collect();
         let first = plan(&records[..1], &ids[..1], HashMap::new());
         let mut stored = first.inserts[0].2.clone();
         stored.id = 9;
-        let known: HashMap<String, Existing> = [(ids[0].clone(), stored)].into();
+        let known: HashMap<Identity, Existing> = [(ids[0].clone(), stored)].into();
         let second = plan(&records, &ids, known);
         assert_eq!(second.inserts.len(), 1);
         assert_eq!(second.updates.len(), 1);

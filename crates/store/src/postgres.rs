@@ -19,7 +19,7 @@ use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
-    identity_hash, Backend, Counts, ImportBatch, ImportSummary, NewAction, NewAssessment,
+    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
     NewInstitution, Page, PageRequest, RecommendationFilter, Result, Store, StoreError,
 };
 
@@ -114,10 +114,10 @@ async fn sync_reference(tx: &Transaction<'_>) -> Result<()> {
 
 async fn load_existing(
     tx: &Transaction<'_>,
-    identities: &[String],
-) -> Result<HashMap<String, Existing>> {
-    let mut found: HashMap<String, Existing> = HashMap::new();
-    let mut by_id: HashMap<i64, String> = HashMap::new();
+    identities: &[Identity],
+) -> Result<HashMap<Identity, Existing>> {
+    let mut found: HashMap<Identity, Existing> = HashMap::new();
+    let mut by_id: HashMap<i64, Identity> = HashMap::new();
     for chunk in identities.chunks(CHUNK) {
         let rows = tx
             .query(
@@ -130,7 +130,7 @@ async fn load_existing(
             .await?;
         for r in rows {
             let id: i64 = r.try_get(0)?;
-            let identity: String = r.try_get(1)?;
+            let identity: Identity = r.try_get(1)?;
             let existing = Existing {
                 id,
                 cycle: r
@@ -234,7 +234,7 @@ async fn term_ids(
 async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSummary> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK])
         .await?;
-    let identities: Vec<String> = batch.recommendations.iter().map(identity_hash).collect();
+    let identities: Vec<Identity> = batch.recommendations.iter().map(identity_hash).collect();
     let known = load_existing(tx, &identities).await?;
     let plan = plan(&batch.recommendations, &identities, known);
 
@@ -291,16 +291,16 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
                 "INSERT INTO recommendations (identity, mechanism, state_code, cycle, session, document_id, paragraph,
                      text, language, position, position_source, position_explanation, action_category, source_group,
                      created_at, updated_at)
-                 SELECT u.*, now(), now() FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[],
+                 SELECT u.*, now(), now() FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::int2[], $5::int2[],
                      $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int2[],
                      $14::text[]) AS u
                  RETURNING id, identity",
                 &cols.params(),
             )
             .await?;
-        let ids: HashMap<String, i64> = rows
+        let ids: HashMap<Identity, i64> = rows
             .iter()
-            .map(|r| Ok((r.try_get::<_, String>(1)?, r.try_get::<_, i64>(0)?)))
+            .map(|r| Ok((r.try_get::<_, Identity>(1)?, r.try_get::<_, i64>(0)?)))
             .collect::<Result<_>>()?;
         for (_, identity, f) in chunk {
             let Some(&id) = ids.get(identity) else {
@@ -437,7 +437,7 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
 /// Column arrays for a bulk insert of recommendations.
 #[derive(Default)]
 struct InsertColumns {
-    identity: Vec<String>,
+    identity: Vec<Identity>,
     mechanism: Vec<String>,
     state: Vec<String>,
     cycle: Vec<Option<i16>>,

@@ -21,7 +21,7 @@ use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
-    identity_hash, Backend, Counts, ImportBatch, ImportSummary, NewAction, NewAssessment,
+    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
     NewInstitution, Page, PageRequest, RecommendationFilter, Result, Store, StoreError,
 };
 
@@ -213,9 +213,12 @@ impl Terms {
 }
 
 /// Loads what the database already holds for these identities.
-fn load_existing(tx: &Transaction<'_>, identities: &[String]) -> Result<HashMap<String, Existing>> {
-    let mut found: HashMap<String, Existing> = HashMap::new();
-    let mut by_id: HashMap<i64, String> = HashMap::new();
+fn load_existing(
+    tx: &Transaction<'_>,
+    identities: &[Identity],
+) -> Result<HashMap<Identity, Existing>> {
+    let mut found: HashMap<Identity, Existing> = HashMap::new();
+    let mut by_id: HashMap<i64, Identity> = HashMap::new();
     for chunk in identities.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
         let sql = format!(
@@ -228,7 +231,7 @@ fn load_existing(tx: &Transaction<'_>, identities: &[String]) -> Result<HashMap<
         let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let identity: String = r.get(1)?;
+            let identity: Identity = r.get(1)?;
             let existing = Existing {
                 id,
                 cycle: r
@@ -294,7 +297,7 @@ fn load_existing(tx: &Transaction<'_>, identities: &[String]) -> Result<HashMap<
 
 fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let identities: Vec<String> = batch.recommendations.iter().map(identity_hash).collect();
+    let identities: Vec<Identity> = batch.recommendations.iter().map(identity_hash).collect();
     let known = load_existing(&tx, &identities)?;
     let plan = plan(&batch.recommendations, &identities, known);
     let stamp = now();
@@ -342,13 +345,8 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
              created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
     )?;
-    let mut add_state = tx.prepare_cached(
-        "INSERT OR IGNORE INTO recommending_states (recommendation_id, state_code) VALUES (?1, ?2)",
-    )?;
-    let mut add_tag = tx.prepare_cached(
-        "INSERT OR IGNORE INTO recommendation_tags (recommendation_id, term_id, provenance, created_at)
-         VALUES (?1, ?2, 'imported', ?3)",
-    )?;
+    let mut states: Vec<(i64, &str)> = Vec::new();
+    let mut tags: Vec<(i64, i64)> = Vec::new();
     let mut update = tx.prepare_cached(
         "UPDATE recommendations SET cycle = ?2, session = ?3, document_id = ?4, paragraph = ?5, position = ?6,
              position_source = ?7, position_explanation = ?8, action_category = ?9, source_group = ?10,
@@ -375,11 +373,9 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
             stamp,
         ])?;
         let id = tx.last_insert_rowid();
-        for state in &f.recommending_states {
-            add_state.execute(params![id, state.as_str()])?;
-        }
+        states.extend(f.recommending_states.iter().map(|s| (id, s.as_str())));
         for (taxonomy, code) in &f.imported_tags {
-            add_tag.execute(params![id, term_id(&tx, *taxonomy, code)?, stamp])?;
+            tags.push((id, term_id(&tx, *taxonomy, code)?));
         }
     }
     for change in &plan.updates {
@@ -397,14 +393,32 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
             f.source_group,
             stamp,
         ])?;
-        for state in &change.added_states {
-            add_state.execute(params![f.id, state.as_str()])?;
-        }
+        states.extend(change.added_states.iter().map(|s| (f.id, s.as_str())));
         for (taxonomy, code) in &change.added_tags {
-            add_tag.execute(params![f.id, term_id(&tx, *taxonomy, code)?, stamp])?;
+            tags.push((f.id, term_id(&tx, *taxonomy, code)?));
         }
     }
-    drop((insert, add_state, add_tag, update));
+    drop((insert, update));
+    insert_many(
+        &tx,
+        "INSERT OR IGNORE INTO recommending_states (recommendation_id, state_code) VALUES",
+        &states,
+        |(id, code)| {
+            [
+                rusqlite::types::Value::Integer(*id),
+                rusqlite::types::Value::Text(code.to_string()),
+            ]
+        },
+    )?;
+    insert_many(
+        &tx,
+        "INSERT OR IGNORE INTO recommendation_tags (recommendation_id, term_id, provenance, created_at) VALUES",
+        &tags,
+        |(id, term)| {
+            use rusqlite::types::Value;
+            [Value::Integer(*id), Value::Integer(*term), Value::Text("imported".into()), Value::Text(stamp.clone())]
+        },
+    )?;
 
     let mut summary = ImportSummary {
         imported: plan.inserts.len(),
@@ -427,6 +441,24 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
         tx.commit()?;
     }
     Ok(summary)
+}
+
+/// Inserts many rows with one statement per hundred: in a bulk import, the cost per
+/// statement, not per row, dominates.
+fn insert_many<T, const N: usize>(
+    tx: &Transaction<'_>,
+    head: &str,
+    rows: &[T],
+    values: impl Fn(&T) -> [rusqlite::types::Value; N],
+) -> Result<()> {
+    const ROWS: usize = 100;
+    let tuple = format!("({})", vec!["?"; N].join(", "));
+    for chunk in rows.chunks(ROWS) {
+        let sql = format!("{head} {}", vec![tuple.as_str(); chunk.len()].join(", "));
+        let mut stmt = tx.prepare_cached(&sql)?;
+        stmt.execute(params_from_iter(chunk.iter().flat_map(&values)))?;
+    }
+    Ok(())
 }
 
 /// Applies positions stated by paragraph. An addendum that numbers recommendations without

@@ -25,7 +25,7 @@ CREATE TABLE documents (
 
 CREATE TABLE recommendations (
     id INTEGER PRIMARY KEY,
-    identity TEXT NOT NULL UNIQUE,
+    identity BLOB NOT NULL UNIQUE,
     mechanism TEXT NOT NULL,
     state_code TEXT NOT NULL REFERENCES states (code),
     cycle INTEGER,
