@@ -145,6 +145,14 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// A point in the sequence of changes: every change to a recommendation gives it a new
+/// revision; (revision, id) orders all changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Revision {
+    pub revision: i64,
+    pub id: i64,
+}
+
 /// Figures for the home page and `rightstrack status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -206,6 +214,14 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<Recommendation>>;
 
     async fn recommendation(&self, id: RecommendationId) -> Result<Option<Recommendation>>;
+
+    /// Recommendations changed after `after`, in change order, at most `limit`: what a
+    /// derived index (search) has not seen yet. Each comes with its own revision.
+    async fn changed_since(
+        &self,
+        after: Revision,
+        limit: u32,
+    ) -> Result<Vec<(Revision, Recommendation)>>;
 
     async fn counts(&self) -> Result<Counts>;
 

@@ -11,12 +11,20 @@ pub(crate) struct Migration {
     pub postgres: &'static str,
 }
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "revisions",
+        sqlite: include_str!("../migrations/sqlite/0002_revisions.sql"),
+        postgres: include_str!("../migrations/postgres/0002_revisions.sql"),
+    },
+];
 
 /// A migration applied by this run.
 #[derive(Debug, Clone, Serialize)]

@@ -20,7 +20,7 @@ use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
     identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Store, StoreError,
+    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -29,7 +29,33 @@ const CHUNK: usize = 2000;
 
 /// Any constant distinct from other applications' advisory locks on the same database.
 const MIGRATION_LOCK: i64 = 0x7269_6768_7473; // "rights"
-const IMPORT_LOCK: i64 = MIGRATION_LOCK + 1;
+/// Held by every transaction that changes recommendations, from drawing its revision to
+/// its commit: revisions then become visible in the order they were drawn, so a reader
+/// that has seen revision N will never later find a smaller one appear.
+const REVISION_LOCK: i64 = MIGRATION_LOCK + 1;
+
+async fn next_revision(tx: &Transaction<'_>) -> Result<i64> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REVISION_LOCK])
+        .await?;
+    Ok(tx
+        .query_one(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM recommendations",
+            &[],
+        )
+        .await?
+        .try_get(0)?)
+}
+
+/// Gives recommendations whose description changed elsewhere (status, tags) a new revision.
+async fn touch(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+    let revision = next_revision(tx).await?;
+    tx.execute(
+        "UPDATE recommendations SET revision = $1 WHERE id = ANY($2)",
+        &[&revision, &ids],
+    )
+    .await?;
+    Ok(())
+}
 
 pub(crate) struct PostgresStore {
     pool: Pool,
@@ -232,8 +258,7 @@ async fn term_ids(
 }
 
 async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSummary> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK])
-        .await?;
+    let revision = next_revision(tx).await?;
     let identities: Vec<Identity> = batch.recommendations.iter().map(identity_hash).collect();
     let known = load_existing(tx, &identities).await?;
     let plan = plan(&batch.recommendations, &identities, known);
@@ -290,12 +315,12 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
             .query(
                 "INSERT INTO recommendations (identity, mechanism, state_code, cycle, session, document_id, paragraph,
                      text, language, position, position_source, position_explanation, action_category, source_group,
-                     created_at, updated_at)
-                 SELECT u.*, now(), now() FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::int2[], $5::int2[],
+                     created_at, updated_at, revision)
+                 SELECT u.*, now(), now(), $15 FROM UNNEST($1::bytea[], $2::text[], $3::text[], $4::int2[], $5::int2[],
                      $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int2[],
                      $14::text[]) AS u
                  RETURNING id, identity",
-                &cols.params(),
+                &cols.params(&revision),
             )
             .await?;
         let ids: HashMap<Identity, i64> = rows
@@ -323,7 +348,7 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
         tx.execute(
             "UPDATE recommendations SET cycle = $2, session = $3, document_id = $4, paragraph = $5, position = $6,
                  position_source = $7, position_explanation = $8, action_category = $9, source_group = $10,
-                 updated_at = now()
+                 updated_at = now(), revision = $11
              WHERE id = $1",
             &[
                 &f.id,
@@ -336,6 +361,7 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
                 &f.position_explanation,
                 &f.action_category.map(|a| i16::from(u8::from(a))),
                 &f.source_group,
+                &revision,
             ],
         )
         .await?;
@@ -391,7 +417,7 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
             .execute(
                 &format!(
                     "UPDATE recommendations SET position = $5, position_source = $6, position_explanation = $7,
-                         updated_at = now()
+                         updated_at = now(), revision = $8
                      WHERE {scope} AND (position IS DISTINCT FROM $5 OR position_source IS DISTINCT FROM $6
                          OR position_explanation IS DISTINCT FROM $7)"
                 ),
@@ -403,6 +429,7 @@ async fn import(tx: &Transaction<'_>, batch: &ImportBatch) -> Result<ImportSumma
                     &u.position.code(),
                     &u.source_symbol,
                     &u.explanation,
+                    &revision,
                 ],
             )
             .await?;
@@ -454,7 +481,7 @@ struct InsertColumns {
 }
 
 impl InsertColumns {
-    fn params(&self) -> [&(dyn ToSql + Sync); 14] {
+    fn params<'a>(&'a self, revision: &'a i64) -> [&'a (dyn ToSql + Sync); 15] {
         [
             &self.identity,
             &self.mechanism,
@@ -470,6 +497,7 @@ impl InsertColumns {
             &self.position_explanation,
             &self.action_category,
             &self.source_group,
+            revision,
         ]
     }
 }
@@ -684,6 +712,35 @@ impl Store for PostgresStore {
         Ok(with_children(&client, vec![row]).await?.pop())
     }
 
+    async fn changed_since(
+        &self,
+        after: Revision,
+        limit: u32,
+    ) -> Result<Vec<(Revision, Recommendation)>> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {REC_COLUMNS}, r.revision FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+             WHERE (r.revision, r.id) > ($1, $2) ORDER BY r.revision, r.id LIMIT $3"
+        );
+        let found = client
+            .query(&sql, &[&after.revision, &after.id, &i64::from(limit)])
+            .await?;
+        let mut rows = Vec::new();
+        let mut revisions = Vec::new();
+        for r in &found {
+            let row = rec_row(r)?;
+            revisions.push(Revision {
+                revision: r.try_get(20)?,
+                id: row.id,
+            });
+            rows.push(row);
+        }
+        Ok(revisions
+            .into_iter()
+            .zip(with_children(&client, rows).await?)
+            .collect())
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let client = self.client().await?;
         let row = client
@@ -816,6 +873,7 @@ impl Store for PostgresStore {
             &[&id.0, &status.code(), &justification, &actor],
         )
         .await?;
+        touch(&tx, &[id.0]).await?;
         audit(
             &tx,
             actor,
@@ -862,12 +920,14 @@ impl Store for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let (where_sql, mut params) = filter_sql(filter);
+        params.push(Box::new(next_revision(&tx).await?));
         params.push(Box::new(published));
         let n = params.len();
+        let r = n - 1;
         let changed = tx
             .execute(
                 &format!(
-                    "UPDATE recommendations SET published = ${n}
+                    "UPDATE recommendations SET published = ${n}, revision = ${r}
                      WHERE id IN (SELECT r.id FROM recommendations r WHERE {where_sql}) AND published <> ${n}"
                 ),
                 &refs(&params),

@@ -22,7 +22,7 @@ use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
     identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Store, StoreError,
+    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
 };
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -111,6 +111,26 @@ fn audit(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![now(), actor, action, entity, entity_id, details.to_string()])?;
+    Ok(())
+}
+
+/// The revision for this transaction's changes. SQLite has one writer at a time, so
+/// revisions become visible in the order they are drawn.
+fn next_revision(tx: &Transaction<'_>) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(revision), 0) + 1 FROM recommendations",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Gives recommendations whose description changed elsewhere (status, tags) a new revision.
+fn touch(tx: &Transaction<'_>, ids: &[RecommendationId]) -> Result<()> {
+    let revision = next_revision(tx)?;
+    let mut stmt = tx.prepare_cached("UPDATE recommendations SET revision = ?1 WHERE id = ?2")?;
+    for id in ids {
+        stmt.execute(params![revision, id.0])?;
+    }
     Ok(())
 }
 
@@ -301,6 +321,7 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
     let known = load_existing(&tx, &identities)?;
     let plan = plan(&batch.recommendations, &identities, known);
     let stamp = now();
+    let revision = next_revision(&tx)?;
 
     let mut documents: HashMap<String, i64> = HashMap::new();
     for (symbol, doc) in &plan.documents {
@@ -342,15 +363,15 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO recommendations (identity, mechanism, state_code, cycle, session, document_id, paragraph,
              text, language, position, position_source, position_explanation, action_category, source_group,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+             created_at, updated_at, revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
     )?;
     let mut states: Vec<(i64, &str)> = Vec::new();
     let mut tags: Vec<(i64, i64)> = Vec::new();
     let mut update = tx.prepare_cached(
         "UPDATE recommendations SET cycle = ?2, session = ?3, document_id = ?4, paragraph = ?5, position = ?6,
              position_source = ?7, position_explanation = ?8, action_category = ?9, source_group = ?10,
-             updated_at = ?11
+             updated_at = ?11, revision = ?12
          WHERE id = ?1",
     )?;
     for (index, identity, f) in &plan.inserts {
@@ -371,6 +392,7 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
             f.action_category.map(u8::from),
             f.source_group,
             stamp,
+            revision,
         ])?;
         let id = tx.last_insert_rowid();
         states.extend(f.recommending_states.iter().map(|s| (id, s.as_str())));
@@ -392,6 +414,7 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
             f.action_category.map(u8::from),
             f.source_group,
             stamp,
+            revision,
         ])?;
         states.extend(change.added_states.iter().map(|s| (f.id, s.as_str())));
         for (taxonomy, code) in &change.added_tags {
@@ -426,7 +449,7 @@ fn import(conn: &mut Connection, batch: ImportBatch) -> Result<ImportSummary> {
         unchanged: plan.unchanged,
         skipped: 0,
     };
-    apply_positions(&tx, &batch, &stamp, &mut summary)?;
+    apply_positions(&tx, &batch, &stamp, revision, &mut summary)?;
     audit(
         &tx,
         &batch.actor,
@@ -467,10 +490,12 @@ fn apply_positions(
     tx: &Transaction<'_>,
     batch: &ImportBatch,
     stamp: &str,
+    revision: i64,
     summary: &mut ImportSummary,
 ) -> Result<()> {
     let mut stmt = tx.prepare_cached(
-        "UPDATE recommendations SET position = ?1, position_source = ?2, position_explanation = ?3, updated_at = ?4
+        "UPDATE recommendations SET position = ?1, position_source = ?2, position_explanation = ?3, updated_at = ?4,
+             revision = ?9
          WHERE state_code = ?5 AND (paragraph = ?6 OR (instr(?6, '.') = 0 AND paragraph LIKE '%.' || ?6))
            AND (?7 IS NULL OR session = ?7)
            AND (?8 IS NULL OR document_id = (SELECT id FROM documents WHERE symbol = ?8))
@@ -493,6 +518,7 @@ fn apply_positions(
             u.paragraph,
             session,
             u.report_symbol,
+            revision,
         ])?;
         if changed > 0 {
             summary.updated += changed;
@@ -666,6 +692,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn changed_since(
+        &self,
+        after: Revision,
+        limit: u32,
+    ) -> Result<Vec<(Revision, Recommendation)>> {
+        self.run(move |conn| {
+            let sql = format!(
+                "SELECT {REC_COLUMNS}, r.revision FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+                 WHERE (r.revision, r.id) > (?1, ?2) ORDER BY r.revision, r.id LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut q = stmt.query(params![after.revision, after.id, limit])?;
+            let mut rows = Vec::new();
+            let mut revisions = Vec::new();
+            while let Some(r) = q.next()? {
+                let row = rec_row(r)?;
+                revisions.push(Revision { revision: r.get(20)?, id: row.id });
+                rows.push(row);
+            }
+            drop(q);
+            drop(stmt);
+            Ok(revisions.into_iter().zip(with_children(conn, rows)?).collect())
+        })
+        .await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         self.run(|conn| {
             let count = |sql: &str| -> Result<u64> {
@@ -727,7 +779,7 @@ impl Store for SqliteStore {
     async fn create_institution(&self, actor: &str, inst: NewInstitution) -> Result<i64> {
         let actor = actor.to_string();
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
                 "INSERT INTO institutions (name, kind, parent_id, contact_name, contact_email, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -744,7 +796,7 @@ impl Store for SqliteStore {
     async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
         let actor = actor.to_string();
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let stamp = now();
             tx.execute(
                 "INSERT INTO actions (title, description, kind, institution_id, start_date, target_date, created_at, updated_at)
@@ -782,7 +834,7 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let (actor, justification) = (actor.to_string(), justification.to_string());
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let before: Option<String> = tx
                 .query_row(
                     "SELECT status FROM status_changes WHERE recommendation_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
@@ -794,6 +846,7 @@ impl Store for SqliteStore {
                 "INSERT INTO status_changes (recommendation_id, status, justification, author, at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id.0, status.code(), justification, actor, now()],
             )?;
+            touch(&tx, &[id])?;
             audit(&tx, &actor, "update", "recommendation_status", Some(id.to_string()), serde_json::json!({"before": before, "after": status.code()}))?;
             tx.commit()?;
             Ok(())
@@ -804,7 +857,7 @@ impl Store for SqliteStore {
     async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
         let actor = actor.to_string();
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
                 "INSERT INTO assessments (recommendation_id, stakeholder, institution_id, status, text, author, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -826,12 +879,15 @@ impl Store for SqliteStore {
     ) -> Result<u64> {
         let (actor, filter) = (actor.to_string(), filter.clone());
         self.run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let (where_sql, mut values) = filter_sql(&filter);
+            values.push(rusqlite::types::Value::Integer(next_revision(&tx)?));
             values.push(rusqlite::types::Value::Integer(i64::from(published)));
             let sql = format!(
-                "UPDATE recommendations SET published = ?{n} WHERE id IN (SELECT r.id FROM recommendations r WHERE {where_sql}) AND published <> ?{n}",
-                n = values.len()
+                "UPDATE recommendations SET published = ?{n}, revision = ?{r}
+                 WHERE id IN (SELECT r.id FROM recommendations r WHERE {where_sql}) AND published <> ?{n}",
+                n = values.len(),
+                r = values.len() - 1
             );
             let changed = tx.execute(&sql, params_from_iter(values.iter()))?;
             audit(&tx, &actor, if published { "publish" } else { "unpublish" }, "recommendations", None, serde_json::json!({"count": changed}))?;

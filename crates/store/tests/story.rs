@@ -7,7 +7,7 @@ use rightstrack_core::{
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
     ImportBatch, ImportSummary, NewAction, NewAssessment, NewInstitution, PageRequest,
-    RecommendationFilter, Store,
+    RecommendationFilter, Revision, Store,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -274,6 +274,12 @@ async fn story(store: &dyn Store) -> TestResult {
         Some("A/HRC/28/15/Add.1")
     );
 
+    // Derived indexes follow the database by revision: every change is seen once, in order.
+    let all_changes = store.changed_since(Revision::default(), 100).await?;
+    assert_eq!(all_changes.len(), 3);
+    let last = all_changes.last().map(|c| c.0).ok_or("no changes")?;
+    assert!(store.changed_since(last, 100).await?.is_empty());
+
     // Tracking.
     let ministry = store
         .create_institution(
@@ -341,6 +347,11 @@ async fn story(store: &dyn Store) -> TestResult {
     assert_eq!(store.publish("test", &session7, true).await?, 2);
     assert_eq!(store.publish("test", &session7, true).await?, 0);
     assert_eq!(by(public).await?, 2);
+    assert_eq!(
+        store.changed_since(last, 100).await?.len(),
+        2,
+        "publication changes the published ones"
+    );
 
     assert_eq!(store.reviewed_states().await?, vec![(code("SVN"), 3)]);
     let summary = store.state_summary(code("SVN")).await?;
