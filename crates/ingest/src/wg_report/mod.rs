@@ -10,7 +10,9 @@
 
 pub mod addendum;
 pub mod attribution;
+pub mod dialogue;
 pub mod extract;
+pub mod forms;
 pub mod layout;
 pub mod section;
 
@@ -237,12 +239,13 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
             "cannot tell the state under review: no state is named under the report's title nor in \"The review of … was held\"",
         ));
     };
-    let Some(section_lines) = section::find_section(&lines) else {
+    let Some(range) = section::find_section_range(&lines) else {
         return Err(IngestError::refused(
             file,
             "the report has no \"Conclusions and/or recommendations\" section, so there are no recommendations to import",
         ));
     };
+    let section_lines = &lines[range.clone()];
     let vocabulary = layout::vocabulary(&lines);
     let items = section::items(section_lines, &vocabulary);
     if items.is_empty() {
@@ -299,6 +302,28 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
             }
             parsed.recommendations.push(rec);
         }
+    }
+    // Recommendations the section disposes of by reference to the dialogue.
+    for found in dialogue::referenced(&lines[..range.start], section_lines, &vocabulary) {
+        parsed.rows_read += 1;
+        let mut rec = NewRecommendation::new(Mechanism::Upr, state, &found.text);
+        if let Some(session) = meta.session {
+            rec = rec.with_session(session);
+        }
+        rec.document = Some(document.clone());
+        rec.paragraph = Some(found.label.clone());
+        rec.recommending_states = found.state.into_iter().collect();
+        if rec.recommending_states.is_empty() {
+            parsed.warnings.push(problem(
+                format!("page {}, paragraph {}", found.page, found.label),
+                "the paragraph of the interactive dialogue names no recommending state; the recommendation is imported without one".into(),
+            ));
+        }
+        if let Some(position) = found.grouping.position() {
+            rec.position = Some(position);
+            rec.position_source = Some(document.symbol.clone());
+        }
+        parsed.recommendations.push(rec);
     }
     Ok(parsed)
 }

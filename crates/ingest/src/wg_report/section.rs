@@ -66,13 +66,18 @@ fn end_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     re(
         &RE,
-        r"(?i)^(?:(?:III|IV|V|VI)\.?\s+\S.*|annex(?:es)?(?:\s+[IVX\d]+)?|composition of the delegation|voluntary pledges and commitments.*)$",
+        r"(?i)^(?:(?:III|IV|V|VI)\.?\s+\S.*|annex(?:es)?(?:\s+[IVX\d]+)?|(?:end)?notes|composition of the delegation|voluntary pledges and commitments.*)$",
     )
 }
 
 /// The lines of the section, after its heading and before the next heading or annex.
 /// `None` when the text has no such section.
 pub fn find_section(lines: &[Line]) -> Option<&[Line]> {
+    find_section_range(lines).map(|r| &lines[r])
+}
+
+/// Where the section's lines are among the report's: see [`find_section`].
+pub fn find_section_range(lines: &[Line]) -> Option<std::ops::Range<usize>> {
     let is_heading = |i: usize| {
         let text = &lines[i].text;
         if text.contains("...") || text.contains("\u{2026}") {
@@ -95,7 +100,7 @@ pub fn find_section(lines: &[Line]) -> Option<&[Line]> {
     let end = (body_start..lines.len())
         .find(|&i| end_re().is_match(&lines[i].text))
         .unwrap_or(lines.len());
-    Some(&lines[body_start.min(end)..end])
+    Some(body_start.min(end)..end)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +131,7 @@ fn marker(text: &str) -> Option<(Marker, &str)> {
     None
 }
 
-fn classify(intro: &str) -> Grouping {
+pub fn classify(intro: &str) -> Grouping {
     let t = intro.to_lowercase();
     let any = |phrases: &[&str]| phrases.iter().any(|p| t.contains(p));
     if any(&[
@@ -160,6 +165,8 @@ fn classify(intro: &str) -> Grouping {
     } else if any(&[
         "enjoy the support",
         "enjoys the support",
+        "enjoy its support",
+        "enjoys its support",
         "enjoyed the support",
         "enjoy support",
         "been accepted",
@@ -400,5 +407,18 @@ mod tests {
             items[0].text
         );
         assert_eq!(items[1].grouping, Grouping::Supported);
+    }
+
+    #[test]
+    fn enjoy_its_support_and_end_notes() {
+        assert_eq!(
+            classify("The recommendations listed below have been examined by Kenya and enjoy its support:"),
+            Grouping::Supported
+        );
+        let text = lines(
+            "II. Conclusions and/or recommendations\n 90. Text (Chile);\n Notes\n 1 The recommendation as read during the interactive dialogue: other words.",
+        );
+        let section = find_section(&text).unwrap_or_default();
+        assert_eq!(section.len(), 1);
     }
 }

@@ -1,0 +1,106 @@
+//! Shared pieces of the benchmarks: where the real data is, timing with medians, and the
+//! report every benchmark prints (a table for people, a JSON line for `scripts/bench`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// `../shared/data` beside the project, or `RIGHTSTRACK_DATA`.
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::var_os("RIGHTSTRACK_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    anyhow::ensure!(
+        dir.is_dir(),
+        "the benchmark data folder {} is absent: set RIGHTSTRACK_DATA",
+        dir.display()
+    );
+    Ok(dir)
+}
+
+/// Runs `f` `runs` times and returns the durations, sorted.
+pub fn time_runs<T>(
+    runs: usize,
+    mut f: impl FnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        std::hint::black_box(f()?);
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times)
+}
+
+pub fn median(sorted: &[Duration]) -> Duration {
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+/// One measured figure, beside its baseline where it has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub benchmark: String,
+    pub metric: String,
+    pub value: f64,
+    pub unit: String,
+    pub baseline_name: Option<String>,
+    pub baseline: Option<f64>,
+    /// value / baseline.
+    pub ratio: Option<f64>,
+    pub target: Option<String>,
+}
+
+impl Figure {
+    pub fn new(benchmark: &str, metric: &str, value: f64, unit: &str) -> Self {
+        Self {
+            benchmark: benchmark.into(),
+            metric: metric.into(),
+            value,
+            unit: unit.into(),
+            baseline_name: None,
+            baseline: None,
+            ratio: None,
+            target: None,
+        }
+    }
+
+    pub fn against(mut self, name: &str, baseline: f64) -> Self {
+        self.baseline_name = Some(name.into());
+        self.baseline = Some(baseline);
+        self.ratio = (baseline != 0.0).then(|| self.value / baseline);
+        self
+    }
+
+    pub fn target(mut self, target: &str) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+}
+
+/// Prints figures as a table and, last, one `BENCH-JSON` line that `scripts/bench` collects.
+pub fn report(figures: &[Figure]) -> anyhow::Result<()> {
+    println!("| benchmark | metric | value | baseline | ratio | target |");
+    println!("| --- | --- | ---: | ---: | ---: | --- |");
+    for f in figures {
+        let baseline = match (&f.baseline_name, f.baseline) {
+            (Some(n), Some(b)) => format!("{b:.3} {} ({n})", f.unit),
+            _ => "–".into(),
+        };
+        let ratio = f
+            .ratio
+            .map(|r| format!("{r:.2}×"))
+            .unwrap_or_else(|| "–".into());
+        println!(
+            "| {} | {} | {:.3} {} | {baseline} | {ratio} | {} |",
+            f.benchmark,
+            f.metric,
+            f.value,
+            f.unit,
+            f.target.as_deref().unwrap_or("")
+        );
+    }
+    println!("BENCH-JSON {}", serde_json::to_string(figures)?);
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! The tantivy index and how it follows the store.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, RwLock};
+
+use rightstrack_core::{Recommendation, RecommendationId};
+use rightstrack_store::{Revision, Store};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RegexQuery, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::query::{FacetCount, FacetValue, Hit, SearchQuery, SearchResults, Sort};
+use crate::{Dimension, Result, SearchError};
+
+const STEMMED: &str = "rt_stemmed";
+const FOLDED: &str = "rt_folded";
+/// Changes read from the store per round trip while catching up.
+const SYNC_BATCH: u32 = 5000;
+
+struct Fields {
+    id: Field,
+    text: Field,
+    exact: Field,
+    facets: Field,
+    session: Field,
+}
+
+/// What one `sync` did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncStats {
+    pub indexed: usize,
+    pub revision: Revision,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    /// The last change indexed.
+    cursor: Mutex<Revision>,
+    /// Labels of facet values, as the indexed records gave them.
+    labels: RwLock<HashMap<(Dimension, String), String>>,
+}
+
+fn analyzers(index: &Index) {
+    let base = || {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+    };
+    index.tokenizers().register(
+        STEMMED,
+        base().filter(Stemmer::new(Language::English)).build(),
+    );
+    index.tokenizers().register(FOLDED, base().build());
+}
+
+impl SearchIndex {
+    /// An empty index in memory; fill it with [`SearchIndex::sync`].
+    pub fn in_memory() -> Result<Self> {
+        let mut schema = Schema::builder();
+        let text_options = |analyzer: &str, positions: bool| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer)
+                    .set_index_option(if positions {
+                        IndexRecordOption::WithFreqsAndPositions
+                    } else {
+                        IndexRecordOption::Basic
+                    }),
+            )
+        };
+        let fields = Fields {
+            id: schema.add_u64_field("id", INDEXED | FAST | STORED),
+            text: schema.add_text_field("text", text_options(STEMMED, true)),
+            exact: schema.add_text_field("exact", text_options(FOLDED, false)),
+            facets: schema.add_facet_field("facets", FacetOptions::default()),
+            session: schema.add_u64_field("session", FAST),
+        };
+        let index = Index::create_in_ram(schema.build());
+        analyzers(&index);
+        // One thread: indexing competes with serving on small machines.
+        let writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            cursor: Mutex::new(Revision::default()),
+            labels: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The last change the index has seen.
+    pub fn revision(&self) -> Revision {
+        self.cursor.lock().map(|c| *c).unwrap_or_default()
+    }
+
+    /// Reads every change after the last one indexed and indexes it. Run it at start and
+    /// then every second or so; it is cheap when nothing changed.
+    pub async fn sync(&self, store: &dyn Store) -> Result<SyncStats> {
+        let mut stats = SyncStats {
+            indexed: 0,
+            revision: self.revision(),
+        };
+        loop {
+            let changes = store.changed_since(stats.revision, SYNC_BATCH).await?;
+            let Some(last) = changes.last().map(|c| c.0) else {
+                break;
+            };
+            let full = changes.len() == SYNC_BATCH as usize;
+            stats.indexed += changes.len();
+            self.index_batch(changes.iter().map(|(_, rec)| rec))?;
+            stats.revision = last;
+            if let Ok(mut cursor) = self.cursor.lock() {
+                *cursor = last;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(stats)
+    }
+
+    fn index_batch<'a>(&self, recs: impl Iterator<Item = &'a Recommendation>) -> Result<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::BadQuery("the index writer failed earlier".into()))?;
+        let mut labels = BTreeMap::new();
+        for rec in recs {
+            let id = rec.id.0 as u64;
+            writer.delete_term(Term::from_field_u64(self.fields.id, id));
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(self.fields.id, id);
+            doc.add_text(self.fields.text, &rec.text);
+            doc.add_text(self.fields.exact, &rec.text);
+            doc.add_u64(
+                self.fields.session,
+                rec.session.map(|s| u64::from(u16::from(s))).unwrap_or(0),
+            );
+            for (dimension, value, label) in Dimension::values_of(rec) {
+                doc.add_facet(
+                    self.fields.facets,
+                    Facet::from_path([dimension.code(), value.as_str()]),
+                );
+                labels.insert((dimension, value), label);
+            }
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        if let Ok(mut known) = self.labels.write() {
+            known.extend(labels);
+        }
+        Ok(())
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let query = self.build_query(q);
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for d in Dimension::ALL {
+            facet_collector.add_facet(Facet::from_path([d.code()]));
+        }
+        let limit = q.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let words = !q.text.trim().is_empty();
+        let (total, addresses, facet_counts) = match (q.sort, words) {
+            (Sort::Relevance, true) => {
+                let (total, hits, facets) =
+                    searcher.search(&query, &(Count, top, facet_collector))?;
+                (total, hits, facets)
+            }
+            (sort, _) => {
+                let order = if sort == Sort::Oldest {
+                    tantivy::Order::Asc
+                } else {
+                    tantivy::Order::Desc
+                };
+                let by_session = top.order_by_u64_field("session", order);
+                let (total, hits, facets) =
+                    searcher.search(&query, &(Count, by_session, facet_collector))?;
+                (
+                    total,
+                    hits.into_iter()
+                        .map(|(s, a): (u64, DocAddress)| (s as f32, a))
+                        .collect(),
+                    facets,
+                )
+            }
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let column = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("id")?;
+            if let Some(id) = column.first(address.doc_id) {
+                hits.push(Hit {
+                    id: RecommendationId(id as i64),
+                    score,
+                });
+            }
+        }
+        let labels = self.labels.read().ok();
+        let facets = Dimension::ALL
+            .into_iter()
+            .map(|d| {
+                let root = Facet::from_path([d.code()]);
+                let mut values: Vec<FacetValue> = facet_counts
+                    .top_k(root, q.facet_limit.max(1))
+                    .into_iter()
+                    .filter_map(|(facet, count)| {
+                        let value = facet.to_path().get(1)?.to_string();
+                        let label = labels
+                            .as_ref()
+                            .and_then(|l| l.get(&(d, value.clone())).cloned())
+                            .unwrap_or_else(|| value.clone());
+                        let selected = q.filters.iter().any(|(fd, fv)| *fd == d && *fv == value);
+                        Some(FacetValue {
+                            value,
+                            label,
+                            count,
+                            selected,
+                        })
+                    })
+                    .collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+                FacetCount {
+                    dimension: d,
+                    label: d.label(),
+                    values,
+                }
+            })
+            .collect();
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// Words and phrases against the stemmed text, prefixes against the folded text,
+    /// filters as facet terms. User syntax never fails: what cannot be parsed is searched
+    /// as plain words.
+    fn build_query(&self, q: &SearchQuery) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut words = Vec::new();
+        for token in split_terms(&q.text) {
+            match token.strip_suffix('*') {
+                Some(prefix) if !prefix.starts_with('"') && prefix.chars().count() >= 2 => {
+                    let folded = fold(prefix);
+                    if !folded.is_empty() {
+                        let pattern = format!("{}.*", regex_escape(&folded));
+                        if let Ok(query) = RegexQuery::from_pattern(&pattern, self.fields.exact) {
+                            clauses.push((Occur::Must, Box::new(query)));
+                        }
+                    }
+                }
+                _ => words.push(token),
+            }
+        }
+        if !words.is_empty() {
+            let mut parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
+            parser.set_conjunction_by_default();
+            let (query, _errors) = parser.parse_query_lenient(&words.join(" "));
+            clauses.push((Occur::Must, query));
+        }
+        let mut by_dimension: BTreeMap<Dimension, Vec<&str>> = BTreeMap::new();
+        for (d, v) in &q.filters {
+            by_dimension.entry(*d).or_default().push(v);
+        }
+        for (d, values) in by_dimension {
+            let terms: Vec<(Occur, Box<dyn Query>)> = values
+                .into_iter()
+                .map(|v| {
+                    let term =
+                        Term::from_facet(self.fields.facets, &Facet::from_path([d.code(), v]));
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(terms))));
+        }
+        if clauses.is_empty() {
+            return Box::new(AllQuery);
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// How many documents the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The label of a facet value, as the indexed records gave it.
+    pub fn label(&self, dimension: Dimension, value: &str) -> Option<String> {
+        self.labels
+            .read()
+            .ok()?
+            .get(&(dimension, value.to_string()))
+            .cloned()
+    }
+}
+
+/// Splits user text into terms, keeping "quoted phrases" whole.
+fn split_terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                current.push(c);
+                if quoted {
+                    out.push(std::mem::take(&mut current));
+                }
+                quoted = !quoted;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        if quoted {
+            current.push('"');
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// Lower-cased and accent-folded, as the folded field indexes words.
+fn fold(word: &str) -> String {
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut stream = analyzer.token_stream(word);
+    let mut out = String::new();
+    while let Some(token) = stream.next() {
+        out.push_str(&token.text);
+    }
+    out
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_keep_phrases() {
+        assert_eq!(
+            split_terms(r#"child "early marriage" tortur*"#),
+            ["child", "\"early marriage\"", "tortur*"]
+        );
+        assert_eq!(split_terms(r#""unclosed phrase"#), ["\"unclosed phrase\""]);
+    }
+
+    #[test]
+    fn folding_matches_the_index() {
+        assert_eq!(fold("Réfugiés"), "refugies");
+        assert_eq!(regex_escape("a.b"), "a\\.b");
+    }
+}
