@@ -79,6 +79,23 @@ pub enum Command {
         output: Option<PathBuf>,
     },
 
+    /// Search the recommendations' text, narrowed by facets (`--facet state=SVN`).
+    Search {
+        /// Words (all must match), "exact phrases", prefixes (tortur*).
+        #[arg(default_value = "")]
+        query: String,
+        /// FACET=VALUE, repeatable: state, recommending_state, group, cycle, session,
+        /// position, mechanism, action_category, issue, theme, affected_persons, sdg_goal,
+        /// sdg_target, published.
+        #[arg(long = "facet", value_name = "FACET=VALUE")]
+        facets: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// relevance, newest or oldest.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+    },
+
     /// Serve the web pages and the JSON API.
     Serve {
         #[arg(long, env = "RIGHTSTRACK_ADDR", default_value = "127.0.0.1:8080")]

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use rightstrack_core::{Cycle, Mechanism, RecommendationId, StateCode};
 use rightstrack_ingest::{Format, ImportOptions, Problem};
 use rightstrack_report::export::{ExportFormat, Exporter};
+use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
 use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationFilter, Store};
 use serde::Serialize;
 
@@ -72,6 +73,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let format = ExportFormat::parse(&format).map_err(anyhow::Error::msg)?;
             export(store.as_ref(), &filter, format, bom, output.as_deref()).await
+        }
+        Command::Search {
+            query,
+            facets,
+            limit,
+            sort,
+        } => {
+            let store = open(&cli.database).await?;
+            search(store, &query, &facets, limit, &sort, cli.json).await
         }
         Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
     }
@@ -309,12 +319,79 @@ async fn serve(url: &str, addr: std::net::SocketAddr, demo: bool) -> Result<Exit
             store.backend().name()
         );
     }
-    let app = rightstrack_web::router(rightstrack_web::AppState { store });
+    let state = rightstrack_web::AppState::new(store)
+        .await
+        .context("cannot build the search index")?;
+    let follower = rightstrack_web::follow_store(&state, std::time::Duration::from_secs(1));
+    let app = rightstrack_web::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;
+    follower.abort();
     drop(demo_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rightstrack search`: builds the index in memory from the database, then asks it.
+async fn search(
+    store: Arc<dyn Store>,
+    text: &str,
+    facets: &[String],
+    limit: usize,
+    sort: &str,
+    json: bool,
+) -> Result<ExitCode> {
+    let mut filters = Vec::new();
+    for facet in facets {
+        let (name, value) = facet
+            .split_once('=')
+            .with_context(|| format!("--facet {facet:?}: expected FACET=VALUE, e.g. state=SVN"))?;
+        let dimension = Dimension::parse(name.trim()).with_context(|| {
+            let known: Vec<&str> = Dimension::ALL.iter().map(|d| d.code()).collect();
+            format!(
+                "--facet {facet:?}: unknown facet {name:?}; the facets are {}",
+                known.join(", ")
+            )
+        })?;
+        filters.push((dimension, value.trim().to_string()));
+    }
+    let index = SearchIndex::in_memory()?;
+    index.sync(store.as_ref()).await?;
+    let query = SearchQuery {
+        text: text.to_string(),
+        filters,
+        sort: Sort::parse(sort)?,
+        offset: 0,
+        limit,
+        facet_limit: 10,
+    };
+    let results = index.search(&query)?;
+    let ids: Vec<RecommendationId> = results.hits.iter().map(|h| h.id).collect();
+    let items = store.recommendations_by_ids(&ids).await?;
+    if json {
+        let out =
+            serde_json::json!({ "total": results.total, "items": items, "facets": results.facets });
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} recommendation(s)", results.total);
+    for rec in &items {
+        let from: Vec<String> = rec
+            .recommending_states
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        println!(
+            "{:>7}  {} {}  {}  [{}] {}",
+            rec.id,
+            rec.state,
+            rec.session.map(|s| format!("s{s}")).unwrap_or_default(),
+            rec.position.map(|p| p.code()).unwrap_or("-"),
+            from.join(","),
+            rec.text
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

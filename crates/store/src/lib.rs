@@ -215,6 +215,10 @@ pub trait Store: Send + Sync {
 
     async fn recommendation(&self, id: RecommendationId) -> Result<Option<Recommendation>>;
 
+    /// The recommendations with these ids, in the order given; unknown ids are left out.
+    async fn recommendations_by_ids(&self, ids: &[RecommendationId])
+        -> Result<Vec<Recommendation>>;
+
     /// Recommendations changed after `after`, in change order, at most `limit`: what a
     /// derived index (search) has not seen yet. Each comes with its own revision.
     async fn changed_since(
@@ -269,6 +273,16 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// Puts records fetched by id back in the order the ids were asked in.
+pub(crate) fn in_order(
+    ids: &[RecommendationId],
+    found: Vec<Recommendation>,
+) -> Vec<Recommendation> {
+    let mut by_id: std::collections::HashMap<RecommendationId, Recommendation> =
+        found.into_iter().map(|r| (r.id, r)).collect();
+    ids.iter().filter_map(|id| by_id.remove(id)).collect()
 }
 
 /// A recommendation's identity as stored: the first 16 bytes of the SHA-256 of its

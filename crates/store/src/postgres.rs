@@ -712,6 +712,25 @@ impl Store for PostgresStore {
         Ok(with_children(&client, vec![row]).await?.pop())
     }
 
+    async fn recommendations_by_ids(
+        &self,
+        ids: &[RecommendationId],
+    ) -> Result<Vec<Recommendation>> {
+        let client = self.client().await?;
+        let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let sql = format!(
+            "SELECT {REC_COLUMNS} FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+             WHERE r.id = ANY($1)"
+        );
+        let rows = client
+            .query(&sql, &[&raw])
+            .await?
+            .iter()
+            .map(rec_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::in_order(ids, with_children(&client, rows).await?))
+    }
+
     async fn changed_since(
         &self,
         after: Revision,

@@ -692,6 +692,30 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn recommendations_by_ids(
+        &self,
+        ids: &[RecommendationId],
+    ) -> Result<Vec<Recommendation>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let mut rows = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(",");
+                let sql = format!(
+                    "SELECT {REC_COLUMNS} FROM recommendations r LEFT JOIN documents d ON d.id = r.document_id
+                     WHERE r.id IN ({marks})"
+                );
+                let mut stmt = conn.prepare(&sql)?;
+                let mut q = stmt.query(params_from_iter(chunk.iter().map(|id| id.0)))?;
+                while let Some(r) = q.next()? {
+                    rows.push(rec_row(r)?);
+                }
+            }
+            Ok(crate::in_order(&ids, with_children(conn, rows)?))
+        })
+        .await
+    }
+
     async fn changed_since(
         &self,
         after: Revision,

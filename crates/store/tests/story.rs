@@ -213,6 +213,19 @@ async fn story(store: &dyn Store) -> TestResult {
     }
     assert_eq!(walked.len(), 3);
 
+    let ids: Vec<_> = all
+        .items
+        .iter()
+        .rev()
+        .map(|r| r.id)
+        .chain([rightstrack_core::RecommendationId(999_999)])
+        .collect();
+    let by_ids = store.recommendations_by_ids(&ids).await?;
+    assert_eq!(
+        by_ids.iter().map(|r| r.id).collect::<Vec<_>>(),
+        ids[..3],
+        "in the order asked, unknown ids left out"
+    );
     let one = store.recommendation(opcat.id).await?.ok_or("by id")?;
     assert_eq!(one.text, "Ratify OP-CAT");
     assert!(store

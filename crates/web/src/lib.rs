@@ -6,11 +6,13 @@ mod api;
 mod error;
 mod pages;
 mod query;
+mod search;
 
 use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
+use rightstrack_search::SearchIndex;
 use rightstrack_store::Store;
 
 pub use error::ApiError;
@@ -19,6 +21,38 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Derived from the store; [`follow_store`] keeps it in step.
+    pub search: Arc<SearchIndex>,
+}
+
+impl AppState {
+    /// State over a store, with its search index built from it.
+    pub async fn new(store: Arc<dyn Store>) -> Result<Self, rightstrack_search::SearchError> {
+        let search = Arc::new(SearchIndex::in_memory()?);
+        search.sync(store.as_ref()).await?;
+        Ok(Self { store, search })
+    }
+}
+
+/// Brings the search index up to date with the database every `every`, for as long as
+/// the server runs: changes made through this process or any other on the same database
+/// are found within that time.
+pub fn follow_store(state: &AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    let (store, search) = (state.store.clone(), state.search.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match search.sync(store.as_ref()).await {
+                Ok(stats) if stats.indexed > 0 => {
+                    tracing::info!(indexed = stats.indexed, "search index updated")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "search index update failed; retrying"),
+            }
+        }
+    })
 }
 
 /// The whole application, ready to serve.
@@ -29,7 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/recommendations", get(api::list_recommendations))
         .route("/api/v1/recommendations/{id}", get(api::get_recommendation))
         .route("/", get(pages::home))
-        .route("/recommendations", get(pages::list))
+        .route("/api/v1/search", get(search::api))
+        .route("/recommendations", get(search::page))
+        .route("/recommendations/export", get(search::export))
         .route("/recommendations/{id}", get(pages::detail))
         .route("/states/{code}", get(pages::state))
         .route("/static/style.css", get(pages::stylesheet))

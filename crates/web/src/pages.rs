@@ -2,20 +2,16 @@
 //! JavaScript; templates escape every value by default.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use rightstrack_core::{
-    Mechanism, Position, Recommendation, RecommendationId, RegionalGroup, State as StateInfo,
-    StateCode,
-};
+use rightstrack_core::{Mechanism, Recommendation, RecommendationId, StateCode};
 use rightstrack_store::Counts;
 
-use crate::query::ListParams;
 use crate::{ApiError, AppState};
 
 /// Renders a template, or a plain error page if rendering itself fails.
-fn render(template: &impl Template) -> Response {
+pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -34,7 +30,7 @@ struct ErrorPage {
 
 /// Errors on pages are pages too, with the same status codes as the API.
 impl ApiError {
-    fn page(self) -> Response {
+    pub(crate) fn page(self) -> Response {
         let status = self.status();
         let page = ErrorPage {
             title: status.canonical_reason().unwrap_or("Error").to_string(),
@@ -146,96 +142,6 @@ impl From<&Recommendation> for Row {
             published: r.published,
         }
     }
-}
-
-/// Choices of a select: (value, label, selected).
-pub type Options = Vec<(String, String, bool)>;
-
-fn options(
-    values: impl IntoIterator<Item = (String, String)>,
-    current: &Option<String>,
-) -> Options {
-    let current = current.as_deref().unwrap_or("");
-    values
-        .into_iter()
-        .map(|(v, l)| {
-            let selected = v.eq_ignore_ascii_case(current);
-            (v, l, selected)
-        })
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "list.html")]
-struct List {
-    rows: Vec<Row>,
-    total: u64,
-    page: u64,
-    pages: u64,
-    prev: Option<String>,
-    next: Option<String>,
-    states: Options,
-    cycles: Options,
-    positions: Options,
-    mechanisms: Options,
-    groups: Options,
-    recommending: Options,
-}
-
-pub async fn list(State(app): State<AppState>, Query(params): Query<ListParams>) -> Response {
-    match list_page(&app, &params).await {
-        Ok(page) => render(&page),
-        Err(e) => e.page(),
-    }
-}
-
-async fn list_page(app: &AppState, params: &ListParams) -> Result<List, ApiError> {
-    let filter = params.filter()?;
-    let request = params.page()?;
-    let result = app.store.recommendations(&filter, request).await?;
-    let page = request.offset / u64::from(request.limit) + 1;
-    let pages = result.total.div_ceil(u64::from(request.limit)).max(1);
-    let all_states = || {
-        StateInfo::all()
-            .iter()
-            .map(|s| (s.code.to_string(), s.name.to_string()))
-    };
-    Ok(List {
-        rows: result.items.iter().map(Row::from).collect(),
-        total: result.total,
-        page,
-        pages,
-        prev: (page > 1).then(|| params.with_page(page - 1)),
-        next: (page < pages).then(|| params.with_page(page + 1)),
-        states: options(all_states(), &params.state),
-        recommending: options(all_states(), &params.recommending_state),
-        cycles: options(
-            (1..=4).map(|c| (c.to_string(), format!("Cycle {c}"))),
-            &params.cycle,
-        ),
-        positions: options(
-            Position::ALL
-                .iter()
-                .map(|p| (p.code().to_string(), p.label().to_string())),
-            &params.position,
-        ),
-        mechanisms: options(
-            std::iter::once(Mechanism::Upr)
-                .chain(
-                    rightstrack_core::Committee::ALL
-                        .iter()
-                        .map(|c| Mechanism::TreatyBody(*c)),
-                )
-                .map(|m| (m.code(), m.label())),
-            &params.mechanism,
-        ),
-        groups: options(
-            RegionalGroup::ALL
-                .iter()
-                .map(|g| (g.code().to_string(), g.label().to_string())),
-            &params.group,
-        ),
-    })
 }
 
 #[derive(Template)]

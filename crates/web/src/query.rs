@@ -82,38 +82,4 @@ impl ListParams {
             after_id: None,
         })
     }
-
-    /// The query string of these filters on another page, for pagination links.
-    pub fn with_page(&self, page: u64) -> String {
-        let mut parts: Vec<String> = [
-            ("state", &self.state),
-            ("cycle", &self.cycle),
-            ("session", &self.session),
-            ("mechanism", &self.mechanism),
-            ("position", &self.position),
-            ("recommending_state", &self.recommending_state),
-            ("group", &self.group),
-        ]
-        .iter()
-        .filter_map(|(k, v)| given(v).map(|v| format!("{k}={}", encode(v))))
-        .collect();
-        if let Some(n) = self.per_page {
-            parts.push(format!("per_page={n}"));
-        }
-        parts.push(format!("page={page}"));
-        parts.join("&")
-    }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -33,12 +33,7 @@ async fn app() -> Result<(axum::Router, TestDb), Box<dyn std::error::Error>> {
             ..Default::default()
         })
         .await?;
-    Ok((
-        router(AppState {
-            store: db.store.clone(),
-        }),
-        db,
-    ))
+    Ok((router(AppState::new(db.store.clone()).await?), db))
 }
 
 async fn get(
@@ -76,6 +71,11 @@ async fn api_lists_filters_and_finds() -> TestResult {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = get(&app, "/readyz").await?;
     assert_eq!(status, StatusCode::OK);
+    let (status, body) = get(&app, "/api/v1/search?q=ratify&recommending_state=FRA").await?;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    assert_eq!(v["total"], 1);
+    assert!(v["facets"].as_array().is_some_and(|f| !f.is_empty()));
     Ok(())
 }
 
@@ -84,10 +84,23 @@ async fn pages_render_escape_and_filter() -> TestResult {
     let (app, _db) = app().await?;
     let (status, body) = get(&app, "/recommendations?state=SVN&group=GRULAC").await?;
     assert_eq!(status, StatusCode::OK);
+    let one = "role=\"status\">1 recommendation\n";
+    assert!(body.contains(one), "only Brazil is in GRULAC: {body}");
+    let (_, body) = get(&app, "/recommendations?q=death+penalty").await?;
+    assert!(body.contains("Abolish the death penalty") && body.contains(one));
     assert!(
-        body.contains("1 recommendation "),
-        "only Brazil is in GRULAC"
+        body.contains("Brazil") && body.contains("class=\"n\""),
+        "facets with counts"
     );
+    let (status, body) = get(&app, "/recommendations/export?format=csv&position=noted").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body.lines().count(),
+        2,
+        "the header and the one noted recommendation: {body}"
+    );
+    let (status, _) = get(&app, "/recommendations?colour=red").await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, body) = get(&app, "/recommendations").await?;
     assert!(
         body.contains("script") && !body.contains("<script>alert"),
@@ -98,7 +111,7 @@ async fn pages_render_escape_and_filter() -> TestResult {
     assert!(body.contains("Slovenia"));
     let (status, _) = get(&app, "/states/ATLANTIS").await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = get(&app, "/recommendations?session=x").await?;
+    let (status, body) = get(&app, "/recommendations?page=0").await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("<h1>Bad Request</h1>"));
     let (status, _) = get(&app, "/nowhere").await?;

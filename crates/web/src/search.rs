@@ -1,0 +1,333 @@
+//! Search: the page people start from, its JSON twin, and downloads of whole result sets.
+//!
+//! Filters are repeated query parameters named after the facet (`state=SVN&state=HRV`,
+//! `position=supported`), so every view is a plain link: bookmarkable, shareable, and
+//! usable without JavaScript.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rightstrack_core::{Recommendation, RecommendationId};
+use rightstrack_report::export::{ExportFormat, Exporter};
+use rightstrack_search::{Dimension, FacetCount, SearchQuery, SearchResults, Sort};
+use serde::Serialize;
+
+use crate::pages::{render, Row};
+use crate::{ApiError, AppState};
+
+const PER_PAGE: usize = 20;
+const MAX_PER_PAGE: usize = 500;
+/// Facet values shown per facet on the page; the API can ask for more.
+const FACET_VALUES: usize = 12;
+
+/// A search as the URL states it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: String,
+    pub sort: Sort,
+    pub page: usize,
+    pub per_page: usize,
+    pub filters: Vec<(Dimension, String)>,
+    pub facet_limit: usize,
+}
+
+impl SearchParams {
+    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let mut p = SearchParams {
+            page: 1,
+            per_page: PER_PAGE,
+            facet_limit: FACET_VALUES,
+            ..Default::default()
+        };
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let value = value.trim().to_string();
+            let number = |what: &str, max: usize| -> Result<usize, ApiError> {
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "parameter {what}: expected a number from 1 to {max}"
+                        ))
+                    })
+            };
+            match key.as_ref() {
+                "q" => p.q = value,
+                "sort" => {
+                    p.sort = Sort::parse(&value).map_err(|e| ApiError::BadRequest(e.to_string()))?
+                }
+                "page" => p.page = number("page", 1_000_000)?,
+                "per_page" => p.per_page = number("per_page", MAX_PER_PAGE)?,
+                "facet_limit" => p.facet_limit = number("facet_limit", 1000)?,
+                "format" => {}
+                other => {
+                    let dimension = Dimension::parse(other).ok_or_else(|| {
+                        let known: Vec<&str> = Dimension::ALL.iter().map(|d| d.code()).collect();
+                        ApiError::BadRequest(format!(
+                            "unknown parameter {other:?}: use q, sort, page, per_page or a facet ({})",
+                            known.join(", ")
+                        ))
+                    })?;
+                    if !value.is_empty() && !p.filters.contains(&(dimension, value.clone())) {
+                        p.filters.push((dimension, value));
+                    }
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn query(&self) -> SearchQuery {
+        SearchQuery {
+            text: self.q.clone(),
+            filters: self.filters.clone(),
+            sort: self.sort,
+            offset: (self.page - 1).saturating_mul(self.per_page),
+            limit: self.per_page,
+            facet_limit: self.facet_limit,
+        }
+    }
+
+    /// The query string of this search, changed by `edit`.
+    fn link(&self, edit: impl FnOnce(&mut SearchParams)) -> String {
+        let mut next = self.clone();
+        edit(&mut next);
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        if !next.q.is_empty() {
+            out.append_pair("q", &next.q);
+        }
+        for (d, v) in &next.filters {
+            out.append_pair(d.code(), v);
+        }
+        if next.sort != Sort::Relevance {
+            out.append_pair("sort", sort_code(next.sort));
+        }
+        if next.page > 1 {
+            out.append_pair("page", &next.page.to_string());
+        }
+        out.finish()
+    }
+}
+
+fn sort_code(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Relevance => "relevance",
+        Sort::Newest => "newest",
+        Sort::Oldest => "oldest",
+    }
+}
+
+async fn run(
+    app: &AppState,
+    params: &SearchParams,
+) -> Result<(SearchResults, Vec<Recommendation>), ApiError> {
+    let index = app.search.clone();
+    let query = params.query();
+    let results = tokio::task::spawn_blocking(move || index.search(&query))
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("search stopped: {e}")))?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let ids: Vec<RecommendationId> = results.hits.iter().map(|h| h.id).collect();
+    let records = app.store.recommendations_by_ids(&ids).await?;
+    Ok((results, records))
+}
+
+#[derive(Serialize)]
+pub struct SearchResponse {
+    total: usize,
+    page: usize,
+    per_page: usize,
+    items: Vec<Recommendation>,
+    facets: Vec<FacetCount>,
+}
+
+/// `GET /api/v1/search?q=torture&position=supported&group=WEOG&page=1&per_page=20`
+pub async fn api(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let params = SearchParams::parse(raw.as_deref())?;
+    let (results, items) = run(&app, &params).await?;
+    Ok(Json(SearchResponse {
+        total: results.total,
+        page: params.page,
+        per_page: params.per_page,
+        items,
+        facets: results.facets,
+    }))
+}
+
+struct FacetView {
+    label: &'static str,
+    values: Vec<FacetLink>,
+}
+
+struct FacetLink {
+    label: String,
+    count: u64,
+    href: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    q: String,
+    sort: &'static str,
+    total: usize,
+    page: usize,
+    pages: usize,
+    rows: Vec<Row>,
+    facets: Vec<FacetView>,
+    chips: Vec<FacetLink>,
+    prev: Option<String>,
+    next: Option<String>,
+    hidden: Vec<(&'static str, String)>,
+    csv: String,
+    json: String,
+}
+
+pub async fn page(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    match search_page(&app, raw.as_deref()).await {
+        Ok(page) => render(&page),
+        Err(e) => e.page(),
+    }
+}
+
+async fn search_page(app: &AppState, raw: Option<&str>) -> Result<SearchPage, ApiError> {
+    let params = SearchParams::parse(raw)?;
+    let (results, records) = run(app, &params).await?;
+    let pages = results.total.div_ceil(params.per_page).max(1);
+    let toggle = |d: Dimension, v: &str, selected: bool| {
+        params.link(|p| {
+            p.page = 1;
+            if selected {
+                p.filters.retain(|(fd, fv)| !(*fd == d && fv == v));
+            } else {
+                p.filters.push((d, v.to_string()));
+            }
+        })
+    };
+    let facets = results
+        .facets
+        .iter()
+        .filter(|f| !f.values.is_empty())
+        .map(|f| FacetView {
+            label: f.label,
+            values: f
+                .values
+                .iter()
+                .map(|v| FacetLink {
+                    label: v.label.clone(),
+                    count: v.count,
+                    href: toggle(f.dimension, &v.value, v.selected),
+                    selected: v.selected,
+                })
+                .collect(),
+        })
+        .collect();
+    let chips = params
+        .filters
+        .iter()
+        .map(|(d, v)| FacetLink {
+            label: format!(
+                "{}: {}",
+                d.label(),
+                app.search.label(*d, v).unwrap_or_else(|| v.clone())
+            ),
+            count: 0,
+            href: toggle(*d, v, true),
+            selected: true,
+        })
+        .collect();
+    let download = |format: &str| {
+        format!(
+            "/recommendations/export?format={format}&{}",
+            params.link(|p| p.page = 1)
+        )
+    };
+    Ok(SearchPage {
+        q: params.q.clone(),
+        sort: sort_code(params.sort),
+        total: results.total,
+        page: params.page,
+        pages,
+        rows: records.iter().map(Row::from).collect(),
+        facets,
+        chips,
+        prev: (params.page > 1).then(|| params.link(|p| p.page -= 1)),
+        next: (params.page < pages).then(|| params.link(|p| p.page += 1)),
+        hidden: params
+            .filters
+            .iter()
+            .map(|(d, v)| (d.code(), v.clone()))
+            .collect(),
+        csv: download("csv"),
+        json: download("json"),
+    })
+}
+
+/// `GET /recommendations/export?format=csv|json&…`: every recommendation of the result
+/// set, not one page of it.
+pub async fn export(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let format = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| "csv".into());
+    let format = ExportFormat::parse(&format).map_err(ApiError::BadRequest)?;
+    let mut params = SearchParams::parse(raw.as_deref())?;
+    params.per_page = 1;
+    let index = app.search.clone();
+    let mut query = params.query();
+    let total = tokio::task::spawn_blocking({
+        let (index, query) = (index.clone(), query.clone());
+        move || index.search(&query)
+    })
+    .await
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?
+    .total;
+    query.limit = total.max(1);
+    query.offset = 0;
+    query.facet_limit = 1;
+    let hits = tokio::task::spawn_blocking(move || index.search(&query))
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        .hits;
+    let mut body = Vec::new();
+    let mut exporter =
+        Exporter::new(format, &mut body, true).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    for chunk in hits.chunks(2000) {
+        let ids: Vec<RecommendationId> = chunk.iter().map(|h| h.id).collect();
+        for rec in app.store.recommendations_by_ids(&ids).await? {
+            exporter
+                .write(&rec)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        }
+    }
+    exporter
+        .finish()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (mime, ext) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Json => ("application/json", "json"),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"recommendations.{ext}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
