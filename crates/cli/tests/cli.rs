@@ -127,6 +127,28 @@ fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
     );
     assert!(habre, "accents survive the legacy encoding");
 
+    let found = json(&run(
+        database,
+        &[
+            "search",
+            "--json",
+            "habré",
+            "--facet",
+            "state=SEN",
+            "--facet",
+            "group=WEOG",
+        ],
+    )?)?;
+    assert!(
+        found["total"].as_u64().is_some_and(|n| n >= 1),
+        "{}",
+        found["total"]
+    );
+    assert!(found["items"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Habré"));
+
     let filtered = json(&run(
         database,
         &[
@@ -176,8 +198,13 @@ fn a_file_of_another_kind_is_refused_with_the_formats() -> TestResult {
     assert!(!out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+    let file = report["errors"][0]["file"].as_str().unwrap_or_default();
     assert!(
-        message.contains("scan.pdf") && message.contains("upr-info-csv"),
+        file.ends_with("scan.pdf"),
+        "the error names the file: {file}"
+    );
+    assert!(
+        message.contains("PDF") && message.contains("upr-info-csv"),
         "{message}"
     );
     assert_eq!(report["imported"], 0);
