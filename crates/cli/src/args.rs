@@ -38,6 +38,22 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Score the classifiers on labelled files: per task, accuracy and macro_f1
+    /// (single-label) or micro_f1, macro_f1, samples_f1 and exact_match (multi-label),
+    /// with n and per-label precision and recall.
+    Classify {
+        /// upr-info-csv or thematic-list.
+        #[arg(long)]
+        format: String,
+        #[arg(long, env = "RIGHTSTRACK_MODEL")]
+        model: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending database migrations (also done automatically by every command).
     Migrate,
@@ -94,6 +110,36 @@ pub enum Command {
         /// relevance, newest or oldest.
         #[arg(long, default_value = "relevance")]
         sort: String,
+    },
+
+    /// Train a classification model from the labelled recommendations in the database
+    /// (tags imported or set by people; never model suggestions).
+    Train {
+        /// issues, action_category, themes, affected_persons, or all (the default).
+        #[arg(long, default_value = "all")]
+        task: String,
+        /// Where to write the model.
+        #[arg(short, long, default_value = "rightstrack-model.rtm")]
+        output: PathBuf,
+    },
+
+    /// Suggest tags (issues, themes, affected persons, SDG goals and targets) for the
+    /// recommendations, stored with their confidence and the model's version. Suggestions
+    /// never replace tags from the source or from a person.
+    Classify {
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        cycle: Option<String>,
+        /// A model file from `rightstrack train`; the model shipped with rightstrack otherwise.
+        #[arg(long, env = "RIGHTSTRACK_MODEL")]
+        model: Option<PathBuf>,
+    },
+
+    /// Evaluate against labelled files, without importing them.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
     },
 
     /// Serve the web pages and the JSON API.

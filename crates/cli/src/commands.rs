@@ -83,6 +83,40 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.database).await?;
             search(store, &query, &facets, limit, &sort, cli.json).await
         }
+        Command::Train { task, output } => {
+            let store = open(&cli.database).await?;
+            crate::classify::train(store.as_ref(), &task, &output, cli.json).await
+        }
+        Command::Classify {
+            state,
+            cycle,
+            model,
+        } => {
+            let store = open(&cli.database).await?;
+            let filter = RecommendationFilter {
+                state: state
+                    .as_deref()
+                    .map(StateCode::parse)
+                    .transpose()
+                    .context("--state")?,
+                cycle: cycle
+                    .as_deref()
+                    .map(Cycle::parse)
+                    .transpose()
+                    .context("--cycle")?
+                    .map(u8::from),
+                ..Default::default()
+            };
+            crate::classify::classify(store.as_ref(), &filter, model.as_deref(), cli.json).await
+        }
+        Command::Eval {
+            what:
+                crate::args::EvalCommand::Classify {
+                    format,
+                    model,
+                    files,
+                },
+        } => crate::classify::evaluate(&format, model.as_deref(), &files),
         Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
     }
 }

@@ -1,6 +1,7 @@
 //! The `rightstrack` binary: parses the command line and hands over to a command.
 
 mod args;
+mod classify;
 mod commands;
 mod demo;
 

@@ -149,6 +149,15 @@ fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
         .unwrap_or_default()
         .contains("Habré"));
 
+    let classified = json(&run(
+        database,
+        &["--json", "classify", "--state", "SVN", "--cycle", "1"],
+    )?)?;
+    assert!(
+        classified["suggestions"].as_u64().is_some_and(|n| n > 50),
+        "{classified}"
+    );
+
     let filtered = json(&run(
         database,
         &[
@@ -229,5 +238,72 @@ fn a_bad_row_is_reported_and_the_rest_imported() -> TestResult {
     assert_eq!(report["imported"], 1);
     assert_eq!(report["skipped"], 1);
     assert_eq!(report["errors"][0]["location"], "line 3");
+    Ok(())
+}
+
+#[test]
+fn train_classify_and_evaluate_a_small_set() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", scratch.path().join("t.db").display());
+    let csv = scratch.path().join("export.csv");
+    let mut rows = String::from(
+        "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session\r\n",
+    );
+    for (i, (text, issue)) in [
+        (
+            "Ratify the Optional Protocol to the Convention against Torture",
+            "Torture and other CID treatment",
+        ),
+        (
+            "Investigate all allegations of torture by the police",
+            "Torture and other CID treatment",
+        ),
+        ("Adopt a law against domestic violence", "Women's rights"),
+        ("Ensure equal pay for women and men", "Women's rights"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        rows.push_str(&format!(
+            "Slovenia,EEG,,{text},France,WEOG,,Accepted,{},{issue},{}\r\n",
+            4 + i % 2,
+            7 + i
+        ));
+    }
+    std::fs::write(&csv, rows)?;
+    let csv = csv.display().to_string();
+    assert!(run(&db, &["import", &csv])?.status.success());
+
+    let model = scratch.path().join("m.rtm").display().to_string();
+    let trained = json(&run(
+        &db,
+        &["--json", "train", "--task", "issues", "-o", &model],
+    )?)?;
+    assert_eq!(trained["examples"][0][1], 4, "{trained}");
+    let classified = json(&run(&db, &["--json", "classify", "--model", &model])?)?;
+    assert_eq!(classified["recommendations"], 4);
+
+    let report = json(&run(
+        &db,
+        &["eval", "classify", "--format", "upr-info-csv", &csv],
+    )?)?;
+    for key in [
+        "micro_f1",
+        "macro_f1",
+        "samples_f1",
+        "exact_match",
+        "n",
+        "labels",
+    ] {
+        assert!(!report["issues"][key].is_null(), "issues.{key} in {report}");
+    }
+    for key in ["accuracy", "macro_f1", "n", "labels"] {
+        assert!(
+            !report["action_category"][key].is_null(),
+            "action_category.{key} in {report}"
+        );
+    }
+    let bad = run(&db, &["eval", "classify", "--format", "uhri", &csv])?;
+    assert!(!bad.status.success());
     Ok(())
 }

@@ -145,6 +145,16 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// A tag a model proposes for a recommendation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub recommendation_id: RecommendationId,
+    pub taxonomy: rightstrack_core::Taxonomy,
+    pub code: String,
+    pub label: String,
+    pub confidence: f32,
+}
+
 /// A point in the sequence of changes: every change to a recommendation gives it a new
 /// revision; (revision, id) orders all changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -250,6 +260,18 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
 
     async fn add_assessment(&self, actor: &str, assessment: NewAssessment) -> Result<i64>;
+
+    /// Replaces the model suggestions of these recommendations with `suggestions`, made by
+    /// `model_version`. A suggestion of a tag the recommendation already has from its source
+    /// or from a person is left out: suggestions never override people or sources. Returns
+    /// how many suggestions were stored.
+    async fn replace_suggestions(
+        &self,
+        actor: &str,
+        model_version: &str,
+        ids: &[RecommendationId],
+        suggestions: Vec<Suggestion>,
+    ) -> Result<usize>;
 
     /// Marks recommendations (all matching the filter) as published or draft.
     async fn publish(

@@ -21,6 +21,7 @@ use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
     identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
     NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
+    Suggestion,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -928,6 +929,64 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    async fn replace_suggestions(
+        &self,
+        actor: &str,
+        model_version: &str,
+        ids: &[RecommendationId],
+        suggestions: Vec<Suggestion>,
+    ) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        tx.execute(
+            "DELETE FROM recommendation_tags WHERE provenance = 'model' AND recommendation_id = ANY($1)",
+            &[&raw],
+        )
+        .await?;
+        let wanted: BTreeSet<(Taxonomy, String)> = suggestions
+            .iter()
+            .map(|s| (s.taxonomy, s.code.clone()))
+            .collect();
+        let labels = suggestions
+            .iter()
+            .map(|s| ((s.taxonomy, s.code.clone()), s.label.clone()))
+            .collect();
+        let terms = term_ids(&tx, &wanted, &labels).await?;
+        let mut recs = Vec::new();
+        let mut term_col = Vec::new();
+        let mut confidence = Vec::new();
+        for s in &suggestions {
+            if let Some(&term) = terms.get(&(s.taxonomy, s.code.clone())) {
+                recs.push(s.recommendation_id.0);
+                term_col.push(term);
+                confidence.push(f64::from(s.confidence));
+            }
+        }
+        let stored = tx
+            .execute(
+                "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at)
+                 SELECT u.r, u.t, 'model', $4, u.c, now() FROM UNNEST($1::int8[], $2::int8[], $3::float8[]) AS u(r, t, c)
+                 WHERE NOT EXISTS (SELECT 1 FROM recommendation_tags x
+                                   WHERE x.recommendation_id = u.r AND x.term_id = u.t AND x.provenance <> 'model')
+                 ON CONFLICT DO NOTHING",
+                &[&recs, &term_col, &confidence, &model_version],
+            )
+            .await?;
+        touch(&tx, &raw).await?;
+        audit(
+            &tx,
+            actor,
+            "suggest",
+            "recommendation_tags",
+            None,
+            serde_json::json!({"model": model_version, "recommendations": ids.len(), "suggestions": stored}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(usize::try_from(stored).unwrap_or_default())
     }
 
     async fn publish(

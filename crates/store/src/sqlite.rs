@@ -23,6 +23,7 @@ use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
     identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
     NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
+    Suggestion,
 };
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -891,6 +892,55 @@ impl Store for SqliteStore {
             audit(&tx, &actor, "create", "assessment", Some(id.to_string()), serde_json::json!({"recommendation": a.recommendation_id.0, "status": a.status.code()}))?;
             tx.commit()?;
             Ok(id)
+        })
+        .await
+    }
+
+    async fn replace_suggestions(
+        &self,
+        actor: &str,
+        model_version: &str,
+        ids: &[RecommendationId],
+        suggestions: Vec<Suggestion>,
+    ) -> Result<usize> {
+        let (actor, model_version, ids) =
+            (actor.to_string(), model_version.to_string(), ids.to_vec());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stamp = now();
+            {
+                let mut clear = tx.prepare_cached(
+                    "DELETE FROM recommendation_tags WHERE provenance = 'model' AND recommendation_id = ?1",
+                )?;
+                for id in &ids {
+                    clear.execute([id.0])?;
+                }
+            }
+            let mut terms = Terms::load(&tx)?;
+            let mut stored = 0;
+            {
+                let mut add = tx.prepare_cached(
+                    "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at)
+                     SELECT ?1, ?2, 'model', ?3, ?4, ?5
+                     WHERE NOT EXISTS (SELECT 1 FROM recommendation_tags
+                                       WHERE recommendation_id = ?1 AND term_id = ?2 AND provenance <> 'model')",
+                )?;
+                for s in &suggestions {
+                    let term = terms.id(&tx, s.taxonomy, &s.code, &s.label)?;
+                    stored += add.execute(params![s.recommendation_id.0, term, model_version, f64::from(s.confidence), stamp])?;
+                }
+            }
+            touch(&tx, &ids)?;
+            audit(
+                &tx,
+                &actor,
+                "suggest",
+                "recommendation_tags",
+                None,
+                serde_json::json!({"model": model_version, "recommendations": ids.len(), "suggestions": stored}),
+            )?;
+            tx.commit()?;
+            Ok(stored)
         })
         .await
     }

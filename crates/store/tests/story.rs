@@ -347,6 +347,51 @@ async fn story(store: &dyn Store) -> TestResult {
         (1, 1, 1)
     );
 
+    // Model suggestions: stored with their confidence, never over a source's or a person's tag,
+    // replaced wholesale by the next run.
+    let suggest = |code: &str, confidence: f32| rightstrack_store::Suggestion {
+        recommendation_id: opcat.id,
+        taxonomy: Taxonomy::UprIssue,
+        code: code.to_string(),
+        label: code.to_string(),
+        confidence,
+    };
+    let stored = store
+        .replace_suggestions(
+            "test",
+            "model v1",
+            &[opcat.id],
+            vec![
+                suggest("justice", 0.9),
+                suggest("torture-and-other-cid-treatment", 0.8),
+            ],
+        )
+        .await?;
+    assert_eq!(stored, 1, "justice is already imported");
+    let tags = store.recommendation(opcat.id).await?.ok_or("opcat")?.tags;
+    let model: Vec<_> = tags
+        .iter()
+        .filter(|t| !t.provenance.is_ground_truth())
+        .collect();
+    assert_eq!(model.len(), 1);
+    assert!(
+        matches!(&model[0].provenance, Provenance::Model { version, confidence } if version == "model v1" && (*confidence - 0.8).abs() < 1e-6)
+    );
+    store
+        .replace_suggestions("test", "model v2", &[opcat.id], vec![])
+        .await?;
+    let tags = store.recommendation(opcat.id).await?.ok_or("opcat")?.tags;
+    assert!(
+        tags.iter().all(|t| t.provenance.is_ground_truth()),
+        "a new run replaces the old suggestions"
+    );
+    let last = store
+        .changed_since(last, 100)
+        .await?
+        .last()
+        .map(|c| c.0)
+        .ok_or("suggestions change the record")?;
+
     // Publication.
     let public = RecommendationFilter {
         published_only: true,
