@@ -181,8 +181,23 @@ pub async fn import(
         .map_err(anyhow::Error::msg)?;
     let mut report = ImportReport::default();
     let mut refused = false;
+    // A bar over the files on a terminal; indicatif draws nothing when stderr is not one,
+    // and --json output stays clean.
+    let bar = if json || files.len() < 2 {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    };
     for path in files {
         let file = path.display().to_string();
+        bar.set_message(file.clone());
+        bar.inc(1);
         let parsed = tokio::task::spawn_blocking({
             let (path, options) = (path.clone(), options.clone());
             move || rightstrack_ingest::parse_file_with(&path, format, &options)
@@ -231,6 +246,7 @@ pub async fn import(
             refused: false,
         });
     }
+    bar.finish_and_clear();
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
