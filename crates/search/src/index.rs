@@ -9,7 +9,7 @@ use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RegexQuery, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    INDEXED, STORED,
+    INDEXED,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -81,7 +81,7 @@ impl SearchIndex {
             )
         };
         let fields = Fields {
-            id: schema.add_u64_field("id", INDEXED | FAST | STORED),
+            id: schema.add_u64_field("id", INDEXED | FAST),
             text: schema.add_text_field("text", text_options(STEMMED, true)),
             exact: schema.add_text_field("exact", text_options(FOLDED, false)),
             facets: schema.add_facet_field("facets", FacetOptions::default()),
@@ -110,13 +110,18 @@ impl SearchIndex {
         self.cursor.lock().map(|c| *c).unwrap_or_default()
     }
 
-    /// Reads every change after the last one indexed and indexes it. Run it at start and
-    /// then every second or so; it is cheap when nothing changed.
+    /// Reads every change after the last one indexed and indexes it, committing once at
+    /// the end: one commit per batch would leave many small segments, and a search costs
+    /// more per segment. Run it at start and then every second or so; it is cheap when
+    /// nothing changed.
     pub async fn sync(&self, store: &dyn Store) -> Result<SyncStats> {
         let mut stats = SyncStats {
             indexed: 0,
             revision: self.revision(),
         };
+        // A fresh index holds nothing to replace.
+        let fresh = self.is_empty();
+        let mut labels = BTreeMap::new();
         loop {
             let changes = store.changed_since(stats.revision, SYNC_BATCH).await?;
             let Some(last) = changes.last().map(|c| c.0) else {
@@ -124,27 +129,38 @@ impl SearchIndex {
             };
             let full = changes.len() == SYNC_BATCH as usize;
             stats.indexed += changes.len();
-            self.index_batch(changes.iter().map(|(_, rec)| rec))?;
+            self.add(changes.iter().map(|(_, rec)| rec), fresh, &mut labels)?;
             stats.revision = last;
-            if let Ok(mut cursor) = self.cursor.lock() {
-                *cursor = last;
-            }
             if !full {
                 break;
             }
         }
+        if stats.indexed > 0 {
+            self.writer.lock().map_err(|_| poisoned())?.commit()?;
+            if let Ok(mut known) = self.labels.write() {
+                known.extend(labels);
+            }
+            if let Ok(mut cursor) = self.cursor.lock() {
+                *cursor = stats.revision;
+            }
+        }
+        // Also picks up segments that background merges finished since the last commit.
+        self.reader.reload()?;
         Ok(stats)
     }
 
-    fn index_batch<'a>(&self, recs: impl Iterator<Item = &'a Recommendation>) -> Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::BadQuery("the index writer failed earlier".into()))?;
-        let mut labels = BTreeMap::new();
+    fn add<'a>(
+        &self,
+        recs: impl Iterator<Item = &'a Recommendation>,
+        fresh: bool,
+        labels: &mut BTreeMap<(Dimension, String), String>,
+    ) -> Result<()> {
+        let writer = self.writer.lock().map_err(|_| poisoned())?;
         for rec in recs {
             let id = rec.id.0 as u64;
-            writer.delete_term(Term::from_field_u64(self.fields.id, id));
+            if !fresh {
+                writer.delete_term(Term::from_field_u64(self.fields.id, id));
+            }
             let mut doc = TantivyDocument::new();
             doc.add_u64(self.fields.id, id);
             doc.add_text(self.fields.text, &rec.text);
@@ -161,11 +177,6 @@ impl SearchIndex {
                 labels.insert((dimension, value), label);
             }
             writer.add_document(doc)?;
-        }
-        writer.commit()?;
-        self.reader.reload()?;
-        if let Ok(mut known) = self.labels.write() {
-            known.extend(labels);
         }
         Ok(())
     }
@@ -353,6 +364,12 @@ fn split_terms(text: &str) -> Vec<String> {
         out.push(current);
     }
     out
+}
+
+fn poisoned() -> SearchError {
+    SearchError::BadQuery(
+        "the index writer failed earlier; restart the server to rebuild the index".into(),
+    )
 }
 
 /// Lower-cased and accent-folded, as the folded field indexes words.

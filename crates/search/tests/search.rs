@@ -199,3 +199,60 @@ async fn finds_counts_and_follows_the_database() -> TestResult {
     assert_eq!(index.sync(db.store.as_ref()).await?.indexed, 0);
     Ok(())
 }
+
+/// Two servers on one database, each with its own index: what one writes, the other finds
+/// at its next sync (the servers sync every second).
+async fn two_servers(db: &TestDb) -> TestResult {
+    let first = db.store.clone();
+    let second = rightstrack_store::open(&db.url).await?;
+    let (index_a, index_b) = (SearchIndex::in_memory()?, SearchIndex::in_memory()?);
+    index_a.sync(first.as_ref()).await?;
+    index_b.sync(second.as_ref()).await?;
+    let recs = vec![rec(
+        "SVN",
+        7,
+        "Combat discrimination against Roma",
+        &["FRA"],
+        Position::Supported,
+    )?];
+    first
+        .import(ImportBatch {
+            actor: "a".into(),
+            source: "a".into(),
+            recommendations: recs,
+            ..Default::default()
+        })
+        .await?;
+    index_b.sync(second.as_ref()).await?;
+    assert_eq!(
+        index_b.search(&q("roma", &[]))?.total,
+        1,
+        "written through one, found through the other"
+    );
+    second
+        .publish("b", &RecommendationFilter::default(), true)
+        .await?;
+    index_a.sync(first.as_ref()).await?;
+    assert_eq!(
+        index_a
+            .search(&q("roma", &[(Dimension::Published, "yes")]))?
+            .total,
+        1
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_servers_on_sqlite() -> TestResult {
+    two_servers(&TestDb::sqlite().await?).await
+}
+
+#[tokio::test]
+async fn two_servers_on_postgres() -> TestResult {
+    let Some(db) = TestDb::postgres().await? else {
+        return Ok(());
+    };
+    let result = two_servers(&db).await;
+    db.close().await?;
+    result
+}

@@ -10,6 +10,7 @@
 //!
 //! Nothing here reads files or the network: a model is (de)serialised from bytes.
 
+pub mod cluster;
 mod codec;
 mod knn;
 pub mod linear;
