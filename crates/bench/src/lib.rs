@@ -1,6 +1,8 @@
 //! Shared pieces of the benchmarks: where the real data is, timing with medians, and the
 //! report every benchmark prints (a table for people, a JSON line for `scripts/bench`).
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
