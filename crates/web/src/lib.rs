@@ -1,21 +1,27 @@
 //! The HTTP face of rightstrack: a JSON API under `/api/v1/` and server-rendered pages that
 //! work without JavaScript. Handlers are thin: they parse the request into domain types,
-//! call the [`Store`], and render.
+//! call the [`Store`], and render. Pages speak the language [`i18n`] negotiates; the API
+//! is described by the OpenAPI document [`api_document`].
 
 mod api;
 mod error;
+mod i18n;
+mod openapi;
 mod pages;
 mod query;
+mod schema;
 mod search;
 
 use std::sync::Arc;
 
+use axum::middleware::from_fn;
 use axum::routing::get;
 use axum::Router;
 use rightstrack_search::SearchIndex;
 use rightstrack_store::Store;
 
 pub use error::ApiError;
+pub use openapi::api_document;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -64,11 +70,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/recommendations/{id}", get(api::get_recommendation))
         .route("/", get(pages::home))
         .route("/api/v1/search", get(search::api))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/recommendations", get(search::page))
         .route("/recommendations/export", get(search::export))
         .route("/recommendations/{id}", get(pages::detail))
         .route("/states/{code}", get(pages::state))
         .route("/static/style.css", get(pages::stylesheet))
         .fallback(pages::not_found)
+        .layer(from_fn(i18n::negotiate))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use rightstrack_core::{Mechanism, Recommendation, RecommendationId, StateCode};
 use rightstrack_store::Counts;
 
+use crate::i18n::Ui;
 use crate::{ApiError, AppState};
 
 /// Renders a template, or a plain error page if rendering itself fails.
@@ -24,24 +25,27 @@ pub(crate) fn render(template: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    ui: Ui,
     title: String,
     message: String,
 }
 
-/// Errors on pages are pages too, with the same status codes as the API.
+/// Errors on pages are pages too, with the same status codes as the API. The message
+/// names what was wrong in the request, and stays in English like the API's.
 impl ApiError {
-    pub(crate) fn page(self) -> Response {
+    pub(crate) fn page(self, ui: Ui) -> Response {
         let status = self.status();
         let page = ErrorPage {
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            title: ui.t(&format!("error.{}", status.as_u16())).to_string(),
             message: self.public_message(),
+            ui,
         };
         (status, render(&page)).into_response()
     }
 }
 
-pub async fn not_found() -> Response {
-    ApiError::NotFound("page".into()).page()
+pub async fn not_found(ui: Ui) -> Response {
+    ApiError::NotFound("page".into()).page(ui)
 }
 
 pub async fn stylesheet() -> impl IntoResponse {
@@ -54,17 +58,18 @@ pub async fn stylesheet() -> impl IntoResponse {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
+    ui: Ui,
     counts: Counts,
     states: Vec<(String, String)>,
 }
 
-pub async fn home(State(app): State<AppState>) -> Response {
+pub async fn home(State(app): State<AppState>, ui: Ui) -> Response {
     let counts = match app.store.counts().await {
         Ok(c) => c,
-        Err(e) => return ApiError::from(e).page(),
+        Err(e) => return ApiError::from(e).page(ui),
     };
     let states = reviewed_states(&app).await;
-    render(&Home { counts, states })
+    render(&Home { ui, counts, states })
 }
 
 /// States that have recommendations, for the home page's links (code, name).
@@ -92,6 +97,8 @@ pub struct Row {
     pub document: String,
     pub paragraph: String,
     pub text: String,
+    /// The text's language, for its `lang` attribute.
+    pub language: String,
     pub recommending: String,
     pub position: String,
     pub position_code: String,
@@ -102,40 +109,41 @@ pub struct Row {
     pub published: bool,
 }
 
-impl From<&Recommendation> for Row {
-    fn from(r: &Recommendation) -> Self {
+impl Row {
+    /// The interface's vocabulary in `ui`'s language; the data as it is.
+    pub fn new(r: &Recommendation, ui: &Ui) -> Self {
         let opt = |v: Option<String>| v.unwrap_or_default();
         Self {
             id: r.id.0,
             state: r.state.to_string(),
             state_name: r.state.state().name.to_string(),
-            mechanism: r.mechanism.label(),
+            mechanism: ui.mechanism(&r.mechanism),
             cycle: opt(r.cycle.map(|c| c.to_string())),
             session: opt(r.session.map(|s| s.to_string())),
             document: opt(r.document.as_ref().map(|d| d.symbol.clone())),
             paragraph: opt(r.paragraph.clone()),
             text: r.text.clone(),
+            language: r.language.clone(),
             recommending: r
                 .recommending_states
                 .iter()
                 .map(|s| s.state().name)
                 .collect::<Vec<_>>()
                 .join(", "),
-            position: opt(r.position.map(|p| p.label().to_string())),
+            position: opt(r.position.map(|p| ui.position(p))),
             position_code: opt(r.position.map(|p| p.code().to_string())),
             position_source: opt(r.position_source.clone()),
             position_explanation: opt(r.position_explanation.clone()),
-            action_category: opt(r
-                .action_category
-                .map(|a| format!("{} – {}", a.number(), a.label()))),
+            action_category: opt(r.action_category.map(|a| ui.action_category(a))),
             tags: r
                 .tags
                 .iter()
                 .map(|t| {
                     (
-                        t.taxonomy.label().to_string(),
+                        ui.taxonomy(t.taxonomy),
                         t.label.clone(),
-                        t.provenance.code().to_string(),
+                        ui.t(&format!("provenance.{}", t.provenance.code()))
+                            .to_string(),
                     )
                 })
                 .collect(),
@@ -147,22 +155,25 @@ impl From<&Recommendation> for Row {
 #[derive(Template)]
 #[template(path = "detail.html")]
 struct Detail {
+    ui: Ui,
     rec: Row,
 }
 
-pub async fn detail(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
+pub async fn detail(State(app): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
     match app.store.recommendation(RecommendationId(id)).await {
         Ok(Some(rec)) => render(&Detail {
-            rec: Row::from(&rec),
+            rec: Row::new(&rec, &ui),
+            ui,
         }),
-        Ok(None) => ApiError::NotFound(format!("recommendation {id}")).page(),
-        Err(e) => ApiError::from(e).page(),
+        Ok(None) => ApiError::NotFound(format!("recommendation {id}")).page(ui),
+        Err(e) => ApiError::from(e).page(ui),
     }
 }
 
 #[derive(Template)]
 #[template(path = "state.html")]
 struct StatePage {
+    ui: Ui,
     code: String,
     name: String,
     group: String,
@@ -170,29 +181,30 @@ struct StatePage {
     summary: Vec<(String, String, u64)>,
 }
 
-pub async fn state(State(app): State<AppState>, Path(code): Path<String>) -> Response {
+pub async fn state(State(app): State<AppState>, ui: Ui, Path(code): Path<String>) -> Response {
     let Ok(code) = StateCode::parse(&code) else {
-        return ApiError::NotFound(format!("state {code}")).page();
+        return ApiError::NotFound(format!("state {code}")).page(ui);
     };
     let summary = match app.store.state_summary(code).await {
         Ok(s) => s,
-        Err(e) => return ApiError::from(e).page(),
+        Err(e) => return ApiError::from(e).page(ui),
     };
     let info = code.state();
     render(&StatePage {
         code: code.to_string(),
         name: info.name.to_string(),
-        group: info.group.label().to_string(),
+        group: ui.group(info.group),
         total: summary.iter().map(|(_, _, n)| n).sum(),
         summary: summary
             .into_iter()
             .map(|(cycle, mechanism, n)| {
                 let cycle = cycle.map(|c| c.to_string()).unwrap_or_else(|| "–".into());
                 let mechanism = Mechanism::parse(&mechanism)
-                    .map(|m| m.label())
+                    .map(|m| ui.mechanism(&m))
                     .unwrap_or(mechanism);
                 (cycle, mechanism, n)
             })
             .collect(),
+        ui,
     })
 }

@@ -3,23 +3,41 @@
 use rightstrack_core::{Cycle, Mechanism, Position, RegionalGroup, Session, StateCode};
 use rightstrack_store::{PageRequest, RecommendationFilter};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::ApiError;
 
 pub const MAX_PER_PAGE: u32 = 500;
+const DEFAULT_PER_PAGE: u32 = 50;
 
 /// Filters as they come from a URL. Empty values mean "any", so that a plain HTML form
 /// with empty selects works.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// The state under review (ISO 3166-1 alpha-3).
+    #[param(example = "SVN")]
     pub state: Option<String>,
+    /// UPR cycle, 1 to 9.
+    #[param(example = "2")]
     pub cycle: Option<String>,
+    /// UPR Working Group session.
     pub session: Option<String>,
+    /// `UPR`, a treaty body's code (`CRC`, `CEDAW`, …) or `SP:<mandate>`.
     pub mechanism: Option<String>,
+    /// `supported`, `supported_in_part` or `noted` (older data's `accepted`, `rejected`).
     pub position: Option<String>,
+    /// A recommending state (ISO 3166-1 alpha-3).
     pub recommending_state: Option<String>,
+    /// The recommending state's regional group: `AFRICAN`, `ASIA_PACIFIC`, `EEG`, `GRULAC`,
+    /// `WEOG` or `OBSERVER`.
     pub group: Option<String>,
+    /// The page, from 1.
+    #[param(minimum = 1, default = 1)]
     pub page: Option<u64>,
+    /// Recommendations per page.
+    // The numbers must be literals here; a test holds them to the constants.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub per_page: Option<u32>,
 }
 
@@ -69,7 +87,7 @@ impl ListParams {
     }
 
     pub fn page(&self) -> Result<PageRequest, ApiError> {
-        let per_page = self.per_page.unwrap_or(50);
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(ApiError::BadRequest(format!(
                 "parameter per_page: expected 1 to {MAX_PER_PAGE}"
@@ -81,5 +99,23 @@ impl ListParams {
             offset: (page - 1).saturating_mul(u64::from(per_page)),
             after_id: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_page_sizes_are_the_ones_enforced() -> Result<(), serde_json::Error> {
+        let params = serde_json::to_value(ListParams::into_params(|| None))?;
+        let per_page = params
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "per_page"))
+            .map(|p| p["schema"].clone())
+            .unwrap_or_default();
+        assert_eq!(per_page["maximum"], MAX_PER_PAGE);
+        assert_eq!(per_page["default"], DEFAULT_PER_PAGE);
+        Ok(())
     }
 }

@@ -13,14 +13,24 @@ use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_report::export::{ExportFormat, Exporter};
 use rightstrack_search::{Dimension, FacetCount, SearchQuery, SearchResults, Sort};
 use serde::Serialize;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{Required, Schema};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::error::{BadRequest, InternalError};
+use crate::i18n::Ui;
 use crate::pages::{render, Row};
+use crate::schema::{FacetCountSchema, RecommendationSchema};
 use crate::{ApiError, AppState};
 
 const PER_PAGE: usize = 20;
 const MAX_PER_PAGE: usize = 500;
+const MAX_PAGE: usize = 1_000_000;
 /// Facet values shown per facet on the page; the API can ask for more.
 const FACET_VALUES: usize = 12;
+const MAX_FACET_VALUES: usize = 1000;
+const SORTS: [Sort; 3] = [Sort::Relevance, Sort::Newest, Sort::Oldest];
 
 /// A search as the URL states it.
 #[derive(Debug, Clone, Default)]
@@ -59,10 +69,11 @@ impl SearchParams {
                 "sort" => {
                     p.sort = Sort::parse(&value).map_err(|e| ApiError::BadRequest(e.to_string()))?
                 }
-                "page" => p.page = number("page", 1_000_000)?,
+                "page" => p.page = number("page", MAX_PAGE)?,
                 "per_page" => p.per_page = number("per_page", MAX_PER_PAGE)?,
-                "facet_limit" => p.facet_limit = number("facet_limit", 1000)?,
-                "format" => {}
+                "facet_limit" => p.facet_limit = number("facet_limit", MAX_FACET_VALUES)?,
+                // Read by the export and by the language negotiation.
+                "format" | "lang" => {}
                 other => {
                     let dimension = Dimension::parse(other).ok_or_else(|| {
                         let known: Vec<&str> = Dimension::ALL.iter().map(|d| d.code()).collect();
@@ -112,6 +123,71 @@ impl SearchParams {
     }
 }
 
+/// The parameters [`SearchParams::parse`] reads, as the OpenAPI document describes them;
+/// written beside the parser, and the facets taken from [`Dimension::ALL`], so that the two
+/// cannot drift apart.
+impl IntoParams for SearchParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let integer = |min: usize, max: usize, default: usize| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(max))
+                .default(Some(default.into()))
+        };
+        let param = |name: &str, description: &str, schema: Schema| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        };
+        let mut params = vec![
+            param(
+                "q",
+                "Words, all of which must match; \"exact phrases\"; prefixes (`tortur*`); `-excluded` words.",
+                ObjectBuilder::new().schema_type(Type::String).into(),
+            ),
+            param(
+                "sort",
+                "Result order. `relevance` without words: newest session first.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(SORTS.map(sort_code)))
+                    .default(Some(sort_code(Sort::default()).into()))
+                    .into(),
+            ),
+            param("page", "The page, from 1.", integer(1, MAX_PAGE, 1).into()),
+            param(
+                "per_page",
+                "Recommendations per page.",
+                integer(1, MAX_PER_PAGE, PER_PAGE).into(),
+            ),
+            param(
+                "facet_limit",
+                "Values counted per facet.",
+                integer(1, MAX_FACET_VALUES, FACET_VALUES).into(),
+            ),
+        ];
+        params.extend(Dimension::ALL.map(|d| {
+            let values = ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
+            param(
+                d.code(),
+                &format!(
+                    "Facet filter: {label}. Repeat to widen (`{code}=a&{code}=b` is a or b); \
+                     different facets narrow. Values are those the response's facets list.",
+                    label = d.label(),
+                    code = d.code(),
+                ),
+                values.into(),
+            )
+        }));
+        params
+    }
+}
+
 fn sort_code(sort: Sort) -> &'static str {
     match sort {
         Sort::Relevance => "relevance",
@@ -135,16 +211,29 @@ async fn run(
     Ok((results, records))
 }
 
-#[derive(Serialize)]
+/// One page of search results, with the counts of every facet's values.
+#[derive(Serialize, ToSchema)]
 pub struct SearchResponse {
+    /// Recommendations matching, on every page.
     total: usize,
     page: usize,
     per_page: usize,
+    #[schema(value_type = Vec<RecommendationSchema>)]
     items: Vec<Recommendation>,
+    #[schema(value_type = Vec<FacetCountSchema>)]
     facets: Vec<FacetCount>,
 }
 
+/// Search recommendations by words and facets.
+///
 /// `GET /api/v1/search?q=torture&position=supported&group=WEOG&page=1&per_page=20`
+#[utoipa::path(get, path = "/api/v1/search", tag = "recommendations",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Results and facet counts", body = SearchResponse),
+        (status = 400, response = BadRequest),
+        (status = 500, response = InternalError),
+    ))]
 pub async fn api(
     State(app): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -161,7 +250,7 @@ pub async fn api(
 }
 
 struct FacetView {
-    label: &'static str,
+    label: String,
     values: Vec<FacetLink>,
 }
 
@@ -175,6 +264,7 @@ struct FacetLink {
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    ui: Ui,
     q: String,
     sort: &'static str,
     total: usize,
@@ -190,14 +280,14 @@ struct SearchPage {
     json: String,
 }
 
-pub async fn page(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    match search_page(&app, raw.as_deref()).await {
+pub async fn page(State(app): State<AppState>, ui: Ui, RawQuery(raw): RawQuery) -> Response {
+    match search_page(&app, &ui, raw.as_deref()).await {
         Ok(page) => render(&page),
-        Err(e) => e.page(),
+        Err(e) => e.page(ui),
     }
 }
 
-async fn search_page(app: &AppState, raw: Option<&str>) -> Result<SearchPage, ApiError> {
+async fn search_page(app: &AppState, ui: &Ui, raw: Option<&str>) -> Result<SearchPage, ApiError> {
     let params = SearchParams::parse(raw)?;
     let (results, records) = run(app, &params).await?;
     let pages = results.total.div_ceil(params.per_page).max(1);
@@ -216,12 +306,12 @@ async fn search_page(app: &AppState, raw: Option<&str>) -> Result<SearchPage, Ap
         .iter()
         .filter(|f| !f.values.is_empty())
         .map(|f| FacetView {
-            label: f.label,
+            label: ui.dimension(f.dimension),
             values: f
                 .values
                 .iter()
                 .map(|v| FacetLink {
-                    label: v.label.clone(),
+                    label: ui.facet_value(f.dimension, &v.value, &v.label),
                     count: v.count,
                     href: toggle(f.dimension, &v.value, v.selected),
                     selected: v.selected,
@@ -232,15 +322,20 @@ async fn search_page(app: &AppState, raw: Option<&str>) -> Result<SearchPage, Ap
     let chips = params
         .filters
         .iter()
-        .map(|(d, v)| FacetLink {
-            label: format!(
-                "{}: {}",
-                d.label(),
-                app.search.label(*d, v).unwrap_or_else(|| v.clone())
-            ),
-            count: 0,
-            href: toggle(*d, v, true),
-            selected: true,
+        .map(|(d, v)| {
+            let data_label = app.search.label(*d, v).unwrap_or_else(|| v.clone());
+            FacetLink {
+                label: ui.tr2(
+                    "search.chip",
+                    "facet",
+                    ui.dimension(*d),
+                    "value",
+                    ui.facet_value(*d, v, &data_label),
+                ),
+                count: 0,
+                href: toggle(*d, v, true),
+                selected: true,
+            }
         })
         .collect();
     let download = |format: &str| {
@@ -250,12 +345,13 @@ async fn search_page(app: &AppState, raw: Option<&str>) -> Result<SearchPage, Ap
         )
     };
     Ok(SearchPage {
+        ui: ui.clone(),
         q: params.q.clone(),
         sort: sort_code(params.sort),
         total: results.total,
         page: params.page,
         pages,
-        rows: records.iter().map(Row::from).collect(),
+        rows: records.iter().map(|r| Row::new(r, ui)).collect(),
         facets,
         chips,
         prev: (params.page > 1).then(|| params.link(|p| p.page -= 1)),

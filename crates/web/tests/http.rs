@@ -1,53 +1,11 @@
 //! The HTTP surface against a real (SQLite) store.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use rightstrack_core::{Mechanism, NewRecommendation, Position, Session, StateCode};
-use rightstrack_store::testing::TestDb;
-use rightstrack_store::ImportBatch;
-use rightstrack_web::{router, AppState};
-use tower::ServiceExt;
+mod common;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use axum::http::StatusCode;
+use common::{app, body, get, request};
 
-async fn app() -> Result<(axum::Router, TestDb), Box<dyn std::error::Error>> {
-    let db = TestDb::sqlite().await?;
-    let svn = StateCode::parse("SVN")?;
-    let mut a = NewRecommendation::new(
-        Mechanism::Upr,
-        svn,
-        "Ratify <script>alert(1)</script> OP-CAT",
-    )
-    .with_session(Session::new(7)?);
-    a.recommending_states = vec![StateCode::parse("FRA")?];
-    a.position = Some(Position::Supported);
-    let mut b = NewRecommendation::new(Mechanism::Upr, svn, "Abolish the death penalty")
-        .with_session(Session::new(20)?);
-    b.recommending_states = vec![StateCode::parse("BRA")?];
-    b.position = Some(Position::Noted);
-    db.store
-        .import(ImportBatch {
-            actor: "t".into(),
-            source: "t".into(),
-            recommendations: vec![a, b],
-            ..Default::default()
-        })
-        .await?;
-    Ok((router(AppState::new(db.store.clone()).await?), db))
-}
-
-async fn get(
-    app: &axum::Router,
-    uri: &str,
-) -> Result<(StatusCode, String), Box<dyn std::error::Error>> {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty())?)
-        .await?;
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-    Ok((status, String::from_utf8(bytes.to_vec())?))
-}
+type TestResult = Result<(), common::Error>;
 
 #[tokio::test]
 async fn api_lists_filters_and_finds() -> TestResult {
@@ -119,5 +77,100 @@ async fn pages_render_escape_and_filter() -> TestResult {
     let (status, body) = get(&app, "/").await?;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("/states/SVN"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn lang_parameter_gives_french_and_sets_a_cookie() -> TestResult {
+    let (app, _db) = app().await?;
+    let response = request(&app, "/recommendations?q=death&lang=fr", &[]).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .ok_or("no cookie")?
+        .to_str()?
+        .to_string();
+    assert!(
+        cookie.starts_with("lang=fr;")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let html = body(response).await?;
+    assert!(html.contains("<html lang=\"fr\" dir=\"ltr\">"), "{html}");
+    assert!(html.contains(">Recommandations</a>") && html.contains("Aller au contenu"));
+    assert!(html.contains("1 recommandation\n"), "French count: {html}");
+    assert!(html.contains("Notée"), "vocabulary is translated");
+    assert!(html.contains("Abolish the death penalty"), "data is not");
+    // The switcher keeps the search and changes only the language.
+    assert!(
+        html.contains("href=\"/recommendations?q=death&#38;lang=es\""),
+        "{html}"
+    );
+
+    // The cookie then sticks without the parameter.
+    let response = request(&app, "/", &[("cookie", "lang=fr")]).await?;
+    assert!(response.headers().get("set-cookie").is_none());
+    assert!(body(response)
+        .await?
+        .contains("Parcourir toutes les recommandations"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn accept_language_gives_spanish_navigation() -> TestResult {
+    let (app, _db) = app().await?;
+    let response = request(
+        &app,
+        "/recommendations",
+        &[("accept-language", "es-MX,es;q=0.9,en;q=0.5")],
+    )
+    .await?;
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "only ?lang= sets the cookie"
+    );
+    let vary = response.headers().get("vary").ok_or("no vary")?.to_str()?;
+    assert!(vary.contains("accept-language"), "{vary}");
+    let html = body(response).await?;
+    assert!(html.contains("<html lang=\"es\""));
+    assert!(
+        html.contains(">Recomendaciones</a>") && html.contains("Buscar en el texto"),
+        "{html}"
+    );
+    // A message Spanish lacks falls back to English, key by key.
+    let (_, html) = get(&app, "/states/SVN?lang=es").await?;
+    assert!(
+        html.contains("Recommendations by cycle and mechanism"),
+        "{html}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn arabic_pages_are_right_to_left() -> TestResult {
+    let (app, _db) = app().await?;
+    let (status, html) = get(&app, "/recommendations?lang=ar").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+    assert!(html.contains("التوصيات"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_languages_fall_back_to_english() -> TestResult {
+    let (app, _db) = app().await?;
+    let response = request(&app, "/?lang=tlh", &[("accept-language", "de-DE, tlh")]).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("set-cookie").is_none());
+    let html = body(response).await?;
+    assert!(
+        html.contains("<html lang=\"en\" dir=\"ltr\">") && html.contains(">Recommendations</a>")
+    );
+    // Errors are pages in the language too.
+    let (status, html) = get(&app, "/nowhere?lang=fr").await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("<h1>Page introuvable</h1>"), "{html}");
     Ok(())
 }

@@ -1,0 +1,64 @@
+//! The app over a fresh SQLite store with two recommendations, and requests to it.
+// Each test binary uses only some of these.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::Response;
+use rightstrack_core::{Mechanism, NewRecommendation, Position, Session, StateCode};
+use rightstrack_store::testing::TestDb;
+use rightstrack_store::ImportBatch;
+use rightstrack_web::{router, AppState};
+use tower::ServiceExt;
+
+pub type Error = Box<dyn std::error::Error>;
+
+pub async fn app() -> Result<(axum::Router, TestDb), Error> {
+    let db = TestDb::sqlite().await?;
+    let svn = StateCode::parse("SVN")?;
+    let mut a = NewRecommendation::new(
+        Mechanism::Upr,
+        svn,
+        "Ratify <script>alert(1)</script> OP-CAT",
+    )
+    .with_session(Session::new(7)?);
+    a.recommending_states = vec![StateCode::parse("FRA")?];
+    a.position = Some(Position::Supported);
+    let mut b = NewRecommendation::new(Mechanism::Upr, svn, "Abolish the death penalty")
+        .with_session(Session::new(20)?);
+    b.recommending_states = vec![StateCode::parse("BRA")?];
+    b.position = Some(Position::Noted);
+    db.store
+        .import(ImportBatch {
+            actor: "t".into(),
+            source: "t".into(),
+            recommendations: vec![a, b],
+            ..Default::default()
+        })
+        .await?;
+    Ok((router(AppState::new(db.store.clone()).await?), db))
+}
+
+/// `GET uri` with these headers: the whole response.
+pub async fn request(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> Result<Response, Error> {
+    let mut request = Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    Ok(app.clone().oneshot(request.body(Body::empty())?).await?)
+}
+
+pub async fn body(response: Response) -> Result<String, Error> {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+    Ok(String::from_utf8(bytes.to_vec())?)
+}
+
+/// `GET uri`: status and body.
+pub async fn get(app: &axum::Router, uri: &str) -> Result<(StatusCode, String), Error> {
+    let response = request(app, uri, &[]).await?;
+    Ok((response.status(), body(response).await?))
+}
