@@ -32,8 +32,6 @@ use anyhow::{bail, Context, Result};
 use rightstrack_core::{NewRecommendation, Session, State, StateCode};
 use rightstrack_store::ImportBatch;
 
-use crate::data_dir;
-
 /// Bump when the rules above (or the data they read) change: the cached database is
 /// looked up by this number.
 pub const CORPUS_VERSION: u32 = 1;
@@ -76,22 +74,7 @@ pub const CLAUSES: [&str; 9] = [
 
 /// The UPR Info export as parsed: the CSV files of `<data>/upr-info`, by name.
 pub fn source() -> Result<Vec<NewRecommendation>> {
-    let dir = data_dir()?.join("upr-info");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    paths.sort();
-    let mut out = Vec::new();
-    for path in paths {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.display().to_string();
-        let parsed = rightstrack_ingest::upr_info::parse(&name, &bytes)?;
-        out.extend(parsed.recommendations);
-    }
-    Ok(out)
+    crate::upr_info()
 }
 
 /// The real states, in the reference table's order.

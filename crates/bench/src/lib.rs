@@ -21,6 +21,34 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The files of `<data>/<folder>` whose name ends in `.ext`, sorted by name.
+pub fn data_files(folder: &str, ext: &str) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    let dir = data_dir()?.join(folder);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// The UPR Info export (sessions 1–16) as the importer parses it, file by file in name order.
+pub fn upr_info() -> anyhow::Result<Vec<rightstrack_core::NewRecommendation>> {
+    use anyhow::Context;
+    let mut all = Vec::new();
+    for path in data_files("upr-info", "csv")? {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        all.extend(
+            rightstrack_ingest::upr_info::parse(&path.display().to_string(), &bytes)?
+                .recommendations,
+        );
+    }
+    Ok(all)
+}
+
 /// Runs `f` `runs` times and returns the durations, sorted.
 pub fn time_runs<T>(
     runs: usize,

@@ -7,7 +7,7 @@
 //! - `--experiments`: the alternatives tried (docs/classification.md), without the anchor;
 //! - `--write-default PATH`: trains the shipped default model on sessions 1–16 and writes it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -22,24 +22,6 @@ use rightstrack_text::upr::{self, ACTION_CATEGORY, ISSUES};
 use rightstrack_text::{train, Loss, Model, TrainOptions};
 
 const LAST_TRAINING_SESSION: u16 = 12;
-
-fn recommendations(data: &Path) -> Result<Vec<NewRecommendation>> {
-    let dir = data.join("upr-info");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    paths.sort();
-    let mut all = Vec::new();
-    for p in paths {
-        let bytes = std::fs::read(&p)?;
-        all.extend(
-            rightstrack_ingest::upr_info::parse(&p.display().to_string(), &bytes)?.recommendations,
-        );
-    }
-    Ok(all)
-}
 
 fn session(r: &NewRecommendation) -> u16 {
     r.session.map(|s| s.number()).unwrap_or(0)
@@ -335,7 +317,7 @@ fn write_default(
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let data = data_dir()?;
-    let recs = recommendations(&data)?;
+    let recs = rightstrack_bench::upr_info()?;
     let (train_set, test): (Vec<&NewRecommendation>, Vec<&NewRecommendation>) = recs
         .iter()
         .partition(|r| session(r) <= LAST_TRAINING_SESSION);

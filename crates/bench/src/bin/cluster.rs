@@ -11,12 +11,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use rightstrack_bench::{corpus, data_dir, median, report, time_runs, Figure};
+use rightstrack_bench::{corpus, data_files, median, report, time_runs, Figure};
 use rightstrack_core::{Cycle, NewRecommendation, Session, Taxonomy};
 use rightstrack_ingest::ImportOptions;
 use rightstrack_text::cluster::{
@@ -34,14 +34,8 @@ struct List {
     recs: Vec<NewRecommendation>,
 }
 
-fn thematic_lists(data: &Path) -> Result<Vec<List>> {
-    let dir = data.join("ohchr-thematic-lists");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "docx"))
-        .collect();
-    paths.sort();
+fn thematic_lists() -> Result<Vec<List>> {
+    let paths = data_files("ohchr-thematic-lists", "docx")?;
     let mut lists = Vec::new();
     for p in paths {
         let bytes = std::fs::read(&p)?;
@@ -60,24 +54,6 @@ fn thematic_lists(data: &Path) -> Result<Vec<List>> {
         });
     }
     Ok(lists)
-}
-
-fn upr_info(data: &Path) -> Result<Vec<NewRecommendation>> {
-    let dir = data.join("upr-info");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    paths.sort();
-    let mut all = Vec::new();
-    for p in paths {
-        let bytes = std::fs::read(&p)?;
-        all.extend(
-            rightstrack_ingest::upr_info::parse(&p.display().to_string(), &bytes)?.recommendations,
-        );
-    }
-    Ok(all)
 }
 
 fn themes(r: &NewRecommendation) -> Vec<String> {
@@ -400,8 +376,7 @@ fn anchor(shingles_file: &Path, sample_every: usize) -> Result<Anchor> {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let data = data_dir()?;
-    let lists = thematic_lists(&data)?;
+    let lists = thematic_lists()?;
     match args.first().map(String::as_str) {
         Some("--eval") => {
             experiments(&lists);
@@ -468,7 +443,7 @@ fn main() -> Result<()> {
     );
 
     // 2. Speed on the UPR Info export.
-    let recs = upr_info(&data)?;
+    let recs = rightstrack_bench::upr_info()?;
     let items: Vec<ClusterItem> = recs.iter().map(ClusterItem::from_new).collect();
     let n = items.len();
     let start = Instant::now();

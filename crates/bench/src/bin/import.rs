@@ -6,23 +6,14 @@
 //!
 //! `cargo run --release -p rightstrack-bench --bin import [-- RUNS]`
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use r2d2_sqlite::rusqlite::{params, Connection};
-use rightstrack_bench::{data_dir, median, report, time_runs, Figure};
+use rightstrack_bench::{data_files, median, report, time_runs, Figure};
 use rightstrack_ingest::Format;
 use rightstrack_store::ImportBatch;
 
 fn csv_files() -> Result<Vec<(String, Vec<u8>)>> {
-    let dir = data_dir()?.join("upr-info");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    paths.sort();
-    paths
+    data_files("upr-info", "csv")?
         .into_iter()
         .map(|p| Ok((p.display().to_string(), std::fs::read(&p)?)))
         .collect()
