@@ -51,6 +51,16 @@ pub enum EvalCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Score near-duplicate groups against the paragraphs a source groups recommendations
+    /// in: pair_recall, theme_consistency, pairwise_precision, pairwise_recall, pairwise_f1,
+    /// n_items, n_true_groups, n_pred_groups, over all the files (each clustered on its own).
+    Cluster {
+        /// thematic-list.
+        #[arg(long)]
+        format: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +144,22 @@ pub enum Command {
         /// A model file from `rightstrack train`; the model shipped with rightstrack otherwise.
         #[arg(long, env = "RIGHTSTRACK_MODEL")]
         model: Option<PathBuf>,
+    },
+
+    /// Group each state's recommendations: near-duplicates (the same ask) and thematic
+    /// clusters (implementation units). Stored; titles and members people decided are kept.
+    Cluster {
+        /// ISO 3166-1 alpha-3 code of the state under review; every state when absent.
+        #[arg(long)]
+        state: Option<String>,
+    },
+
+    /// Link each recommendation to the earlier ones made to the same state that it repeats,
+    /// follows up or relates to. Stored; links people confirmed or rejected are kept.
+    Link {
+        /// ISO 3166-1 alpha-3 code of the state under review; every state when absent.
+        #[arg(long)]
+        state: Option<String>,
     },
 
     /// Evaluate against labelled files, without importing them.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rightstrack_core::{Cycle, Mechanism, RecommendationId, StateCode};
 use rightstrack_ingest::{Format, ImportOptions, Problem};
-use rightstrack_report::export::{ExportFormat, Exporter};
+use rightstrack_report::export::{ExportFormat, Exporter, Rows};
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
 use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationFilter, Store};
 use serde::Serialize;
@@ -117,6 +117,27 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     files,
                 },
         } => crate::classify::evaluate(&format, model.as_deref(), &files),
+        Command::Eval {
+            what: crate::args::EvalCommand::Cluster { format, files },
+        } => crate::cluster::evaluate(&format, &files),
+        Command::Cluster { state } => {
+            let store = open(&cli.database).await?;
+            let state = state
+                .as_deref()
+                .map(StateCode::parse)
+                .transpose()
+                .context("--state")?;
+            crate::cluster::cluster(store.as_ref(), state, cli.json).await
+        }
+        Command::Link { state } => {
+            let store = open(&cli.database).await?;
+            let state = state
+                .as_deref()
+                .map(StateCode::parse)
+                .transpose()
+                .context("--state")?;
+            crate::cluster::link(store.as_ref(), state, cli.json).await
+        }
         Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
     }
 }
@@ -315,6 +336,7 @@ pub async fn export(
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut exporter = Exporter::new(format, out, bom)?;
+    let mut rows_of = Rows::new(store);
     let mut after = RecommendationId(0);
     loop {
         let page = store
@@ -330,7 +352,7 @@ pub async fn export(
         let Some(last) = page.items.last() else { break };
         after = last.id;
         for rec in &page.items {
-            exporter.write(rec)?;
+            exporter.write_row(&rows_of.row(rec).await?)?;
         }
     }
     let rows = exporter.finish()?;

@@ -2,6 +2,7 @@
 
 mod args;
 mod classify;
+mod cluster;
 mod commands;
 mod demo;
 

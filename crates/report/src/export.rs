@@ -4,7 +4,12 @@
 
 use std::io::Write;
 
-use rightstrack_core::{Recommendation, Taxonomy};
+use std::collections::HashMap;
+
+use rightstrack_core::{
+    ClusterKind, Decision, LinkKind, Recommendation, RecommendationId, StateCode, Taxonomy,
+};
+use rightstrack_store::{Store, StoreError};
 use serde::Serialize;
 
 /// The export's columns, in order. Later issues add columns at the end.
@@ -25,6 +30,8 @@ pub const COLUMNS: &[&str] = &[
     "sdg_goals",
     "sdg_targets",
     "affected_persons",
+    "cluster_id",
+    "repeats",
 ];
 
 /// A recommendation flattened for export.
@@ -46,6 +53,11 @@ pub struct ExportRow {
     pub sdg_goals: Vec<String>,
     pub sdg_targets: Vec<String>,
     pub affected_persons: Vec<String>,
+    /// The near-duplicate group the recommendation is in (stored clusters; the caller sets it).
+    pub cluster_id: Option<i64>,
+    /// Ids of the earlier recommendations to the same state it repeats (stored links not
+    /// rejected; the caller sets them).
+    pub repeats: Vec<i64>,
 }
 
 impl From<&Recommendation> for ExportRow {
@@ -89,6 +101,8 @@ impl From<&Recommendation> for ExportRow {
             sdg_goals: tags(Taxonomy::SdgGoal, true),
             sdg_targets: tags(Taxonomy::SdgTarget, true),
             affected_persons: tags(Taxonomy::AffectedPersons, false),
+            cluster_id: None,
+            repeats: Vec::new(),
         }
     }
 }
@@ -113,6 +127,12 @@ impl ExportRow {
             self.sdg_goals.join(";"),
             self.sdg_targets.join(";"),
             self.affected_persons.join(";"),
+            opt(self.cluster_id.map(|c| c.to_string())),
+            self.repeats
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
         ]
     }
 }
@@ -176,7 +196,11 @@ impl<W: Write> Exporter<W> {
     }
 
     pub fn write(&mut self, rec: &Recommendation) -> std::io::Result<()> {
-        let row = ExportRow::from(rec);
+        self.write_row(&ExportRow::from(rec))
+    }
+
+    /// Writes a row the caller has completed (clusters, links).
+    pub fn write_row(&mut self, row: &ExportRow) -> std::io::Result<()> {
         match (self.format, &mut self.csv, &mut self.json) {
             (ExportFormat::Csv, Some(w), _) => w.write_record(row.csv_fields())?,
             (ExportFormat::Json, _, Some(w)) => {
@@ -184,7 +208,7 @@ impl<W: Write> Exporter<W> {
                     w.write_all(b",")?;
                 }
                 w.write_all(b"\n")?;
-                serde_json::to_writer(&mut *w, &row)?;
+                serde_json::to_writer(&mut *w, row)?;
             }
             _ => {}
         }
@@ -202,6 +226,61 @@ impl<W: Write> Exporter<W> {
             w.flush()?;
         }
         Ok(self.rows)
+    }
+}
+
+/// Export rows with their cluster and repeat columns filled from the store; each state's
+/// clusters and links are read once, when its first recommendation comes.
+pub struct Rows<'a> {
+    store: &'a dyn Store,
+    by_state: HashMap<StateCode, StateClusters>,
+}
+
+/// A state's near-duplicate groups and repeat links.
+struct StateClusters {
+    cluster: HashMap<RecommendationId, i64>,
+    repeats: HashMap<RecommendationId, Vec<i64>>,
+}
+
+impl<'a> Rows<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        Self {
+            store,
+            by_state: HashMap::new(),
+        }
+    }
+
+    pub async fn row(&mut self, rec: &Recommendation) -> Result<ExportRow, StoreError> {
+        if !self.by_state.contains_key(&rec.state) {
+            let loaded = StateClusters::load(self.store, rec.state).await?;
+            self.by_state.insert(rec.state, loaded);
+        }
+        let mut row = ExportRow::from(rec);
+        if let Some(clusters) = self.by_state.get(&rec.state) {
+            row.cluster_id = clusters.cluster.get(&rec.id).copied();
+            row.repeats = clusters.repeats.get(&rec.id).cloned().unwrap_or_default();
+        }
+        Ok(row)
+    }
+}
+
+impl StateClusters {
+    async fn load(store: &dyn Store, state: StateCode) -> Result<Self, StoreError> {
+        let mut cluster = HashMap::new();
+        for c in store.clusters(state).await? {
+            if c.kind == ClusterKind::NearDuplicate {
+                for m in c.members {
+                    cluster.entry(m).or_insert(c.id);
+                }
+            }
+        }
+        let mut repeats: HashMap<RecommendationId, Vec<i64>> = HashMap::new();
+        for l in store.links(state).await? {
+            if l.kind == LinkKind::Repeats && l.decision != Decision::Rejected {
+                repeats.entry(l.from).or_default().push(l.to.0);
+            }
+        }
+        Ok(Self { cluster, repeats })
     }
 }
 
@@ -263,6 +342,25 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_slice(&out)?;
         assert_eq!(parsed.as_array().map(Vec::len), Some(2));
         assert_eq!(parsed[0]["recommending_states"][1], "FRA");
+        assert!(parsed[0]["cluster_id"].is_null());
+        Ok(())
+    }
+
+    #[test]
+    fn clusters_and_repeats_close_the_row() -> std::io::Result<()> {
+        let mut out = Vec::new();
+        let mut ex = Exporter::new(ExportFormat::Csv, &mut out, false)?;
+        let mut row = ExportRow::from(&sample());
+        row.cluster_id = Some(12);
+        row.repeats = vec![3, 5];
+        ex.write_row(&row)?;
+        ex.write(&sample())?;
+        ex.finish()?;
+        let text = String::from_utf8_lossy(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(",affected_persons,cluster_id,repeats"));
+        assert!(lines[1].ends_with(",12,3;5"), "{}", lines[1]);
+        assert!(lines[2].ends_with(",,"), "{}", lines[2]);
         Ok(())
     }
 }

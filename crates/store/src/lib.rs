@@ -6,6 +6,7 @@
 //! conversion of stored rows into domain types ([`rows`]) and the migration runner
 //! ([`migrate`]). Each backend holds only its SQL.
 
+pub mod clusters;
 mod filter;
 pub mod merge;
 pub mod migrate;
@@ -18,11 +19,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rightstrack_core::{
-    ActionKind, ImplementationStatus, InstitutionKind, Mechanism, NewRecommendation, Position,
-    Recommendation, RecommendationId, RegionalGroup, StakeholderKind, StateCode,
+    ActionKind, Cluster, ClusterKind, Decision, ImplementationStatus, InstitutionKind, Mechanism,
+    NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
+    RegionalGroup, StakeholderKind, StateCode,
 };
 use serde::Serialize;
 
+pub use clusters::NewCluster;
 pub use rightstrack_core::PositionUpdate;
 
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +283,58 @@ pub trait Store: Send + Sync {
         filter: &RecommendationFilter,
         published: bool,
     ) -> Result<u64>;
+
+    /// Replaces the machine-made clusters of one kind of a state with a new run's, keeping
+    /// what people decided ([`clusters`] has the rules). Returns the recommendations whose
+    /// clusters changed (they get a new revision).
+    async fn replace_clusters(
+        &self,
+        actor: &str,
+        state: StateCode,
+        kind: ClusterKind,
+        clusters: Vec<NewCluster>,
+    ) -> Result<Vec<RecommendationId>>;
+
+    /// The clusters of a state, every kind, with their members (not those people removed).
+    async fn clusters(&self, state: StateCode) -> Result<Vec<Cluster>>;
+
+    /// A person's title for a cluster: later runs keep it.
+    async fn rename_cluster(&self, actor: &str, id: i64, title: &str) -> Result<()>;
+
+    /// A person puts a recommendation in a cluster (`member`) or takes it out: later runs
+    /// keep the decision.
+    async fn set_cluster_member(
+        &self,
+        actor: &str,
+        cluster: i64,
+        id: RecommendationId,
+        member: bool,
+    ) -> Result<()>;
+
+    /// Replaces the proposed links from the recommendations of a state with a new run's;
+    /// links a person confirmed or rejected stay as decided. Returns the recommendations at
+    /// either end of a changed link.
+    async fn replace_links(
+        &self,
+        actor: &str,
+        state: StateCode,
+        links: Vec<RecommendationLink>,
+    ) -> Result<Vec<RecommendationId>>;
+
+    /// The links from the recommendations of a state, every decision, by (from, to).
+    async fn links(&self, state: StateCode) -> Result<Vec<RecommendationLink>>;
+
+    /// The links from and to a recommendation, every decision, strongest first.
+    async fn links_of(&self, id: RecommendationId) -> Result<Vec<RecommendationLink>>;
+
+    /// A person's decision on a link.
+    async fn decide_link(
+        &self,
+        actor: &str,
+        from: RecommendationId,
+        to: RecommendationId,
+        decision: Decision,
+    ) -> Result<()>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -24,6 +24,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_revisions.sql"),
         postgres: include_str!("../migrations/postgres/0002_revisions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "cluster_decisions",
+        sqlite: include_str!("../migrations/sqlite/0003_cluster_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_cluster_decisions.sql"),
+    },
 ];
 
 /// A migration applied by this run.

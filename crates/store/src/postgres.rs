@@ -7,13 +7,16 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use rightstrack_core::{
-    ActionCategory, ImplementationStatus, Position, Recommendation, RecommendationId, State,
-    StateCode, Taxonomy,
+    ActionCategory, Cluster, ClusterKind, Decision, ImplementationStatus, Position, Recommendation,
+    RecommendationId, RecommendationLink, State, StateCode, Taxonomy,
 };
 use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
+use crate::clusters::{
+    link_from_row, plan_clusters, plan_links, NewCluster, StoredCluster, StoredMember,
+};
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
@@ -34,6 +37,8 @@ const MIGRATION_LOCK: i64 = 0x7269_6768_7473; // "rights"
 /// its commit: revisions then become visible in the order they were drawn, so a reader
 /// that has seen revision N will never later find a smaller one appear.
 const REVISION_LOCK: i64 = MIGRATION_LOCK + 1;
+/// Held by a run replacing clusters or links, so that two runs do not interleave.
+const CLUSTER_LOCK: i64 = MIGRATION_LOCK + 2;
 
 async fn next_revision(tx: &Transaction<'_>) -> Result<i64> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REVISION_LOCK])
@@ -597,6 +602,71 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
+fn raw_ids(ids: &[RecommendationId]) -> Vec<i64> {
+    ids.iter().map(|id| id.0).collect()
+}
+
+/// The clusters of one state and kind, with every member row (people's decisions too).
+async fn stored_clusters(
+    tx: &Transaction<'_>,
+    state: StateCode,
+    kind: ClusterKind,
+) -> Result<Vec<StoredCluster>> {
+    let rows = tx
+        .query(
+            "SELECT c.id, c.title, c.title_set_by, m.recommendation_id, m.decided_by, m.removed
+             FROM clusters c LEFT JOIN cluster_members m ON m.cluster_id = c.id
+             WHERE c.state_code = $1 AND c.kind = $2 ORDER BY c.id, m.recommendation_id",
+            &[&state.as_str(), &kind.code()],
+        )
+        .await?;
+    let mut out: Vec<StoredCluster> = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        if out.last().is_none_or(|c| c.id != id) {
+            out.push(StoredCluster {
+                id,
+                title: r.try_get(1)?,
+                title_set_by: r.try_get(2)?,
+                members: Vec::new(),
+            });
+        }
+        if let (Some(member), Some(c)) = (r.try_get::<_, Option<i64>>(3)?, out.last_mut()) {
+            c.members.push(StoredMember {
+                id: RecommendationId(member),
+                decided_by: r.try_get(4)?,
+                removed: r.try_get::<_, Option<bool>>(5)?.unwrap_or(false),
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn active_members(tx: &Transaction<'_>, cluster: i64) -> Result<Vec<i64>> {
+    tx.query(
+        "SELECT recommendation_id FROM cluster_members WHERE cluster_id = $1 AND NOT removed",
+        &[&cluster],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get(0)?))
+    .collect()
+}
+
+fn links(rows: &[Row]) -> Result<Vec<RecommendationLink>> {
+    rows.iter()
+        .map(|r| {
+            link_from_row(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            )
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
@@ -1022,5 +1092,292 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(changed)
+    }
+
+    async fn replace_clusters(
+        &self,
+        actor: &str,
+        state: StateCode,
+        kind: ClusterKind,
+        clusters: Vec<NewCluster>,
+    ) -> Result<Vec<RecommendationId>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // One run at a time per database: two runs of one state would match the same rows.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CLUSTER_LOCK])
+            .await?;
+        let stored = stored_clusters(&tx, state, kind).await?;
+        let plan = plan_clusters(&stored, clusters);
+        tx.execute("DELETE FROM clusters WHERE id = ANY($1)", &[&plan.deletes])
+            .await?;
+        for w in &plan.writes {
+            let terms = serde_json::to_string(&w.shared_terms).unwrap_or_default();
+            let id: i64 = match w.id {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE clusters SET title = $2, shared_terms = $3, updated_at = now() WHERE id = $1",
+                        &[&id, &w.title, &terms],
+                    )
+                    .await?;
+                    tx.execute(
+                        "DELETE FROM cluster_members WHERE cluster_id = $1 AND decided_by IS NULL",
+                        &[&id],
+                    )
+                    .await?;
+                    id
+                }
+                None => tx
+                    .query_one(
+                        "INSERT INTO clusters (state_code, kind, title, shared_terms, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, now(), now()) RETURNING id",
+                        &[&state.as_str(), &kind.code(), &w.title, &terms],
+                    )
+                    .await?
+                    .try_get(0)?,
+            };
+            let members: Vec<i64> = w.members.iter().map(|m| m.0 .0).collect();
+            let scores: Vec<f64> = w.members.iter().map(|m| f64::from(m.1)).collect();
+            tx.execute(
+                "INSERT INTO cluster_members (cluster_id, recommendation_id, score)
+                 SELECT $1, u.r, u.s FROM UNNEST($2::int8[], $3::float8[]) AS u(r, s)
+                 ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET score = excluded.score",
+                &[&id, &members, &scores],
+            )
+            .await?;
+        }
+        touch(&tx, &raw_ids(&plan.touched)).await?;
+        audit(
+            &tx,
+            actor,
+            "replace",
+            "clusters",
+            Some(state.to_string()),
+            serde_json::json!({"kind": kind.code(), "clusters": plan.writes.len(), "deleted": plan.deletes.len(), "recommendations_changed": plan.touched.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plan.touched)
+    }
+
+    async fn clusters(&self, state: StateCode) -> Result<Vec<Cluster>> {
+        let client = self.client().await?;
+        let mut out = client
+            .query(
+                "SELECT id, kind, title FROM clusters WHERE state_code = $1 ORDER BY id",
+                &[&state.as_str()],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Cluster {
+                    id: r.try_get(0)?,
+                    state,
+                    kind: ClusterKind::parse(r.try_get(1)?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    title: r.try_get(2)?,
+                    members: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let at: HashMap<i64, usize> = out.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        for r in client
+            .query(
+                "SELECT m.cluster_id, m.recommendation_id FROM cluster_members m
+                 JOIN clusters c ON c.id = m.cluster_id
+                 WHERE c.state_code = $1 AND NOT m.removed ORDER BY m.cluster_id, m.recommendation_id",
+                &[&state.as_str()],
+            )
+            .await?
+        {
+            if let Some(&i) = at.get(&r.try_get::<_, i64>(0)?) {
+                out[i].members.push(RecommendationId(r.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn rename_cluster(&self, actor: &str, id: i64, title: &str) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let before: String = tx
+            .query_opt(
+                "SELECT title FROM clusters WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("cluster {id}")))?
+            .try_get(0)?;
+        tx.execute(
+            "UPDATE clusters SET title = $2, title_set_by = $3, updated_at = now() WHERE id = $1",
+            &[&id, &title, &actor],
+        )
+        .await?;
+        let members = active_members(&tx, id).await?;
+        touch(&tx, &members).await?;
+        audit(
+            &tx,
+            actor,
+            "update",
+            "cluster_title",
+            Some(id.to_string()),
+            serde_json::json!({"before": before, "after": title}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_cluster_member(
+        &self,
+        actor: &str,
+        cluster: i64,
+        id: RecommendationId,
+        member: bool,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt("SELECT id FROM clusters WHERE id = $1", &[&cluster])
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!("cluster {cluster}")));
+        }
+        tx.execute(
+            "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",
+            &[&cluster, &id.0, &actor, &!member],
+        )
+        .await?;
+        touch(&tx, &[id.0]).await?;
+        audit(
+            &tx,
+            actor,
+            if member { "add" } else { "remove" },
+            "cluster_member",
+            Some(cluster.to_string()),
+            serde_json::json!({"recommendation": id.0}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn replace_links(
+        &self,
+        actor: &str,
+        state: StateCode,
+        new: Vec<RecommendationLink>,
+    ) -> Result<Vec<RecommendationId>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CLUSTER_LOCK])
+            .await?;
+        let stored = links(
+            &tx.query(
+                "SELECT l.from_id, l.to_id, l.kind, l.score, l.decision FROM recommendation_links l
+                 JOIN recommendations r ON r.id = l.from_id WHERE r.state_code = $1",
+                &[&state.as_str()],
+            )
+            .await?,
+        )?;
+        let plan = plan_links(&stored, new);
+        let from: Vec<i64> = plan.deletes.iter().map(|d| d.0 .0).collect();
+        let to: Vec<i64> = plan.deletes.iter().map(|d| d.1 .0).collect();
+        tx.execute(
+            "DELETE FROM recommendation_links l USING UNNEST($1::int8[], $2::int8[]) AS u(f, t)
+             WHERE l.from_id = u.f AND l.to_id = u.t AND l.decision = 'proposed'",
+            &[&from, &to],
+        )
+        .await?;
+        let from: Vec<i64> = plan.upserts.iter().map(|l| l.from.0).collect();
+        let to: Vec<i64> = plan.upserts.iter().map(|l| l.to.0).collect();
+        let kinds: Vec<&str> = plan.upserts.iter().map(|l| l.kind.code()).collect();
+        let scores: Vec<f64> = plan.upserts.iter().map(|l| f64::from(l.score)).collect();
+        tx.execute(
+            "INSERT INTO recommendation_links (from_id, to_id, kind, score, decision)
+             SELECT u.f, u.t, u.k, u.s, 'proposed' FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::float8[]) AS u(f, t, k, s)
+             ON CONFLICT (from_id, to_id) DO UPDATE SET kind = excluded.kind, score = excluded.score
+             WHERE recommendation_links.decision = 'proposed'",
+            &[&from, &to, &kinds, &scores],
+        )
+        .await?;
+        touch(&tx, &raw_ids(&plan.touched)).await?;
+        audit(
+            &tx,
+            actor,
+            "replace",
+            "recommendation_links",
+            Some(state.to_string()),
+            serde_json::json!({"written": plan.upserts.len(), "deleted": plan.deletes.len(), "recommendations_changed": plan.touched.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plan.touched)
+    }
+
+    async fn links(&self, state: StateCode) -> Result<Vec<RecommendationLink>> {
+        let client = self.client().await?;
+        links(
+            &client
+                .query(
+                    "SELECT l.from_id, l.to_id, l.kind, l.score, l.decision FROM recommendation_links l
+                     JOIN recommendations r ON r.id = l.from_id WHERE r.state_code = $1 ORDER BY l.from_id, l.to_id",
+                    &[&state.as_str()],
+                )
+                .await?,
+        )
+    }
+
+    async fn links_of(&self, id: RecommendationId) -> Result<Vec<RecommendationLink>> {
+        let client = self.client().await?;
+        links(
+            &client
+                .query(
+                    "SELECT from_id, to_id, kind, score, decision FROM recommendation_links
+                     WHERE from_id = $1 OR to_id = $1 ORDER BY score DESC, from_id, to_id",
+                    &[&id.0],
+                )
+                .await?,
+        )
+    }
+
+    async fn decide_link(
+        &self,
+        actor: &str,
+        from: RecommendationId,
+        to: RecommendationId,
+        decision: Decision,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let before: String = tx
+            .query_opt(
+                "SELECT decision FROM recommendation_links WHERE from_id = $1 AND to_id = $2 FOR UPDATE",
+                &[&from.0, &to.0],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("link {from} → {to}")))?
+            .try_get(0)?;
+        let by = (decision != Decision::Proposed).then_some(actor);
+        tx.execute(
+            "UPDATE recommendation_links SET decision = $3, decided_by = $4,
+                 decided_at = CASE WHEN $4::text IS NULL THEN NULL ELSE now() END
+             WHERE from_id = $1 AND to_id = $2",
+            &[&from.0, &to.0, &decision.code(), &by],
+        )
+        .await?;
+        touch(&tx, &[from.0, to.0]).await?;
+        audit(
+            &tx,
+            actor,
+            "decide",
+            "recommendation_link",
+            Some(format!("{from}-{to}")),
+            serde_json::json!({"before": before, "after": decision.code()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -10,12 +10,15 @@ use r2d2_sqlite::rusqlite::{
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rightstrack_core::{
-    ActionCategory, ImplementationStatus, Position, Recommendation, RecommendationId, State,
-    StateCode, Taxonomy,
+    ActionCategory, Cluster, ClusterKind, Decision, ImplementationStatus, Position, Recommendation,
+    RecommendationId, RecommendationLink, State, StateCode, Taxonomy,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
+use crate::clusters::{
+    link_from_row, plan_clusters, plan_links, NewCluster, StoredCluster, StoredMember,
+};
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
@@ -622,6 +625,164 @@ fn with_children(conn: &Connection, rows: Vec<RecRow>) -> Result<Vec<Recommendat
     assemble(rows, states, tags)
 }
 
+/// The clusters of one state and kind, with every member row (people's decisions too).
+fn stored_clusters(
+    tx: &Transaction<'_>,
+    state: StateCode,
+    kind: ClusterKind,
+) -> Result<Vec<StoredCluster>> {
+    let mut stmt = tx.prepare(
+        "SELECT c.id, c.title, c.title_set_by, m.recommendation_id, m.decided_by, m.removed
+         FROM clusters c LEFT JOIN cluster_members m ON m.cluster_id = c.id
+         WHERE c.state_code = ?1 AND c.kind = ?2 ORDER BY c.id, m.recommendation_id",
+    )?;
+    let mut q = stmt.query(params![state.as_str(), kind.code()])?;
+    let mut out: Vec<StoredCluster> = Vec::new();
+    while let Some(r) = q.next()? {
+        let id: i64 = r.get(0)?;
+        if out.last().is_none_or(|c| c.id != id) {
+            out.push(StoredCluster {
+                id,
+                title: r.get(1)?,
+                title_set_by: r.get(2)?,
+                members: Vec::new(),
+            });
+        }
+        if let (Some(member), Some(c)) = (r.get::<_, Option<i64>>(3)?, out.last_mut()) {
+            c.members.push(StoredMember {
+                id: RecommendationId(member),
+                decided_by: r.get(4)?,
+                removed: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn replace_clusters(
+    conn: &mut Connection,
+    actor: &str,
+    state: StateCode,
+    kind: ClusterKind,
+    new: Vec<NewCluster>,
+) -> Result<Vec<RecommendationId>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let stored = stored_clusters(&tx, state, kind)?;
+    let plan = plan_clusters(&stored, new);
+    let stamp = now();
+    for id in &plan.deletes {
+        tx.execute("DELETE FROM clusters WHERE id = ?1", [id])?;
+    }
+    for w in &plan.writes {
+        let terms = serde_json::to_string(&w.shared_terms).unwrap_or_default();
+        let id = match w.id {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE clusters SET title = ?2, shared_terms = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![id, w.title, terms, stamp],
+                )?;
+                tx.execute(
+                    "DELETE FROM cluster_members WHERE cluster_id = ?1 AND decided_by IS NULL",
+                    [id],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO clusters (state_code, kind, title, shared_terms, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![state.as_str(), kind.code(), w.title, terms, stamp],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        let mut add = tx.prepare_cached(
+            "INSERT INTO cluster_members (cluster_id, recommendation_id, score) VALUES (?1, ?2, ?3)
+             ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET score = excluded.score",
+        )?;
+        for (member, score) in &w.members {
+            add.execute(params![id, member.0, f64::from(*score)])?;
+        }
+    }
+    touch(&tx, &plan.touched)?;
+    audit(
+        &tx,
+        actor,
+        "replace",
+        "clusters",
+        Some(state.to_string()),
+        serde_json::json!({"kind": kind.code(), "clusters": plan.writes.len(), "deleted": plan.deletes.len(), "recommendations_changed": plan.touched.len()}),
+    )?;
+    tx.commit()?;
+    Ok(plan.touched)
+}
+
+fn replace_links(
+    conn: &mut Connection,
+    actor: &str,
+    state: StateCode,
+    links: Vec<RecommendationLink>,
+) -> Result<Vec<RecommendationId>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let stored = {
+        let mut stmt = tx.prepare(
+            "SELECT l.from_id, l.to_id, l.kind, l.score, l.decision FROM recommendation_links l
+             JOIN recommendations r ON r.id = l.from_id WHERE r.state_code = ?1",
+        )?;
+        let mut q = stmt.query([state.as_str()])?;
+        let mut out = Vec::new();
+        while let Some(r) = q.next()? {
+            out.push(link_from_row(
+                r.get(0)?,
+                r.get(1)?,
+                &r.get::<_, String>(2)?,
+                r.get(3)?,
+                &r.get::<_, String>(4)?,
+            )?);
+        }
+        out
+    };
+    let plan = plan_links(&stored, links);
+    {
+        let mut delete = tx.prepare_cached(
+            "DELETE FROM recommendation_links WHERE from_id = ?1 AND to_id = ?2 AND decision = 'proposed'",
+        )?;
+        for (from, to) in &plan.deletes {
+            delete.execute(params![from.0, to.0])?;
+        }
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO recommendation_links (from_id, to_id, kind, score, decision) VALUES (?1, ?2, ?3, ?4, 'proposed')
+             ON CONFLICT (from_id, to_id) DO UPDATE SET kind = excluded.kind, score = excluded.score
+             WHERE recommendation_links.decision = 'proposed'",
+        )?;
+        for l in &plan.upserts {
+            upsert.execute(params![l.from.0, l.to.0, l.kind.code(), f64::from(l.score)])?;
+        }
+    }
+    touch(&tx, &plan.touched)?;
+    audit(
+        &tx,
+        actor,
+        "replace",
+        "recommendation_links",
+        Some(state.to_string()),
+        serde_json::json!({"written": plan.upserts.len(), "deleted": plan.deletes.len(), "recommendations_changed": plan.touched.len()}),
+    )?;
+    tx.commit()?;
+    Ok(plan.touched)
+}
+
+/// The members people have not removed of a cluster.
+fn active_members(tx: &Transaction<'_>, cluster: i64) -> Result<Vec<RecommendationId>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT recommendation_id FROM cluster_members WHERE cluster_id = ?1 AND removed = 0",
+    )?;
+    let ids = stmt
+        .query_map([cluster], |r| r.get(0).map(RecommendationId))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ids)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -967,6 +1128,203 @@ impl Store for SqliteStore {
             audit(&tx, &actor, if published { "publish" } else { "unpublish" }, "recommendations", None, serde_json::json!({"count": changed}))?;
             tx.commit()?;
             Ok(changed as u64)
+        })
+        .await
+    }
+
+    async fn replace_clusters(
+        &self,
+        actor: &str,
+        state: StateCode,
+        kind: ClusterKind,
+        clusters: Vec<NewCluster>,
+    ) -> Result<Vec<RecommendationId>> {
+        let actor = actor.to_string();
+        self.run(move |conn| replace_clusters(conn, &actor, state, kind, clusters))
+            .await
+    }
+
+    async fn clusters(&self, state: StateCode) -> Result<Vec<Cluster>> {
+        self.run(move |conn| {
+            let mut out: Vec<Cluster> = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT id, kind, title FROM clusters WHERE state_code = ?1 ORDER BY id",
+            )?;
+            let mut q = stmt.query([state.as_str()])?;
+            while let Some(r) = q.next()? {
+                out.push(Cluster {
+                    id: r.get(0)?,
+                    state,
+                    kind: ClusterKind::parse(&r.get::<_, String>(1)?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    title: r.get(2)?,
+                    members: Vec::new(),
+                });
+            }
+            let mut stmt = conn.prepare(
+                "SELECT m.cluster_id, m.recommendation_id FROM cluster_members m
+                 JOIN clusters c ON c.id = m.cluster_id
+                 WHERE c.state_code = ?1 AND m.removed = 0 ORDER BY m.cluster_id, m.recommendation_id",
+            )?;
+            let mut q = stmt.query([state.as_str()])?;
+            let at: HashMap<i64, usize> = out.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+            while let Some(r) = q.next()? {
+                if let Some(&i) = at.get(&r.get::<_, i64>(0)?) {
+                    out[i].members.push(RecommendationId(r.get(1)?));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn rename_cluster(&self, actor: &str, id: i64, title: &str) -> Result<()> {
+        let (actor, title) = (actor.to_string(), title.to_string());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let before: Option<String> = tx
+                .query_row("SELECT title FROM clusters WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(before) = before else {
+                return Err(StoreError::NotFound(format!("cluster {id}")));
+            };
+            tx.execute(
+                "UPDATE clusters SET title = ?2, title_set_by = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, title, actor, now()],
+            )?;
+            let members = active_members(&tx, id)?;
+            touch(&tx, &members)?;
+            audit(
+                &tx,
+                &actor,
+                "update",
+                "cluster_title",
+                Some(id.to_string()),
+                serde_json::json!({"before": before, "after": title}),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_cluster_member(
+        &self,
+        actor: &str,
+        cluster: i64,
+        id: RecommendationId,
+        member: bool,
+    ) -> Result<()> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let known: Option<i64> = tx
+                .query_row("SELECT id FROM clusters WHERE id = ?1", [cluster], |r| r.get(0))
+                .optional()?;
+            if known.is_none() {
+                return Err(StoreError::NotFound(format!("cluster {cluster}")));
+            }
+            tx.execute(
+                "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",
+                params![cluster, id.0, actor, !member],
+            )?;
+            touch(&tx, &[id])?;
+            audit(&tx, &actor, if member { "add" } else { "remove" }, "cluster_member", Some(cluster.to_string()), serde_json::json!({"recommendation": id.0}))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn replace_links(
+        &self,
+        actor: &str,
+        state: StateCode,
+        links: Vec<RecommendationLink>,
+    ) -> Result<Vec<RecommendationId>> {
+        let actor = actor.to_string();
+        self.run(move |conn| replace_links(conn, &actor, state, links))
+            .await
+    }
+
+    async fn links(&self, state: StateCode) -> Result<Vec<RecommendationLink>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT l.from_id, l.to_id, l.kind, l.score, l.decision FROM recommendation_links l
+                 JOIN recommendations r ON r.id = l.from_id WHERE r.state_code = ?1 ORDER BY l.from_id, l.to_id",
+            )?;
+            let mut q = stmt.query([state.as_str()])?;
+            let mut out = Vec::new();
+            while let Some(r) = q.next()? {
+                out.push(link_from_row(r.get(0)?, r.get(1)?, &r.get::<_, String>(2)?, r.get(3)?, &r.get::<_, String>(4)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn links_of(&self, id: RecommendationId) -> Result<Vec<RecommendationLink>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT from_id, to_id, kind, score, decision FROM recommendation_links
+                 WHERE from_id = ?1 OR to_id = ?1 ORDER BY score DESC, from_id, to_id",
+            )?;
+            let mut q = stmt.query([id.0])?;
+            let mut out = Vec::new();
+            while let Some(r) = q.next()? {
+                out.push(link_from_row(
+                    r.get(0)?,
+                    r.get(1)?,
+                    &r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    &r.get::<_, String>(4)?,
+                )?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn decide_link(
+        &self,
+        actor: &str,
+        from: RecommendationId,
+        to: RecommendationId,
+        decision: Decision,
+    ) -> Result<()> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT decision FROM recommendation_links WHERE from_id = ?1 AND to_id = ?2",
+                    params![from.0, to.0],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(before) = before else {
+                return Err(StoreError::NotFound(format!("link {from} → {to}")));
+            };
+            let by = (decision != Decision::Proposed).then_some(actor.as_str());
+            tx.execute(
+                "UPDATE recommendation_links SET decision = ?3, decided_by = ?4, decided_at = ?5
+                 WHERE from_id = ?1 AND to_id = ?2",
+                params![from.0, to.0, decision.code(), by, by.map(|_| now())],
+            )?;
+            touch(&tx, &[from, to])?;
+            audit(
+                &tx,
+                &actor,
+                "decide",
+                "recommendation_link",
+                Some(format!("{from}-{to}")),
+                serde_json::json!({"before": before, "after": decision.code()}),
+            )?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }

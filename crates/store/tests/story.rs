@@ -1,13 +1,14 @@
 //! One storage story, run unchanged on SQLite and on PostgreSQL.
 
 use rightstrack_core::{
-    ActionKind, ImplementationStatus, InstitutionKind, Mechanism, NewRecommendation, Position,
-    PositionUpdate, Provenance, RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
+    ActionKind, ClusterKind, Decision, ImplementationStatus, InstitutionKind, LinkKind, Mechanism,
+    NewRecommendation, Position, PositionUpdate, Provenance, RecommendationId, RecommendationLink,
+    RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
 };
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
-    ImportBatch, ImportSummary, NewAction, NewAssessment, NewInstitution, PageRequest,
-    RecommendationFilter, Revision, Store,
+    ImportBatch, ImportSummary, NewAction, NewAssessment, NewCluster, NewInstitution, PageRequest,
+    RecommendationFilter, Revision, Store, StoreError,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -418,6 +419,186 @@ async fn story(store: &dyn Store) -> TestResult {
         vec![
             (Some(1), "UPR".to_string(), 2),
             (Some(2), "UPR".to_string(), 1)
+        ]
+    );
+
+    let find = |text: &str| {
+        all.items
+            .iter()
+            .find(|r| r.text.starts_with(text))
+            .map(|r| r.id)
+            .ok_or(format!("{text} missing"))
+    };
+    clusters_and_links(store, opcat.id, find("Combat")?, find("Abolish")?).await
+}
+
+/// Machines propose clusters and links, people decide, and a re-run keeps the decisions.
+async fn clusters_and_links(
+    store: &dyn Store,
+    opcat: RecommendationId,
+    roma: RecommendationId,
+    death: RecommendationId,
+) -> TestResult {
+    let svn = code("SVN");
+    let sorted = |mut ids: Vec<RecommendationId>| {
+        ids.sort();
+        ids
+    };
+    let last = |changes: Vec<(Revision, rightstrack_core::Recommendation)>, seen: Revision| {
+        changes.last().map_or(seen, |c| c.0)
+    };
+    let mut seen = last(
+        store.changed_since(Revision::default(), 100).await?,
+        Revision::default(),
+    );
+
+    let run = || {
+        vec![NewCluster {
+            title: "Ratify · OP-CAT".into(),
+            members: vec![(opcat, 0.9), (roma, 0.4)],
+            shared_terms: vec!["ratify".into(), "OP-CAT".into()],
+        }]
+    };
+    let touched = store
+        .replace_clusters("system", svn, ClusterKind::Thematic, run())
+        .await?;
+    assert_eq!(touched, sorted(vec![opcat, roma]));
+    let changed = store.changed_since(seen, 100).await?;
+    assert_eq!(
+        changed.len(),
+        2,
+        "clustered recommendations get a new revision"
+    );
+    seen = last(changed, seen);
+    let clusters = store.clusters(svn).await?;
+    assert_eq!(clusters.len(), 1);
+    let cluster = &clusters[0];
+    assert_eq!(
+        (cluster.kind, cluster.title.as_str()),
+        (ClusterKind::Thematic, "Ratify · OP-CAT")
+    );
+    assert_eq!(cluster.members, sorted(vec![opcat, roma]));
+
+    // A person renames it, takes Roma out and puts the death penalty in.
+    store
+        .rename_cluster("ana", cluster.id, "Torture prevention")
+        .await?;
+    store
+        .set_cluster_member("ana", cluster.id, roma, false)
+        .await?;
+    store
+        .set_cluster_member("ana", cluster.id, death, true)
+        .await?;
+    assert_eq!(
+        store.changed_since(seen, 100).await?.len(),
+        3,
+        "renaming and membership changes give new revisions"
+    );
+    assert!(matches!(
+        store.rename_cluster("ana", 999_999, "x").await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // The same run again: the person's title and members stand, nothing changes.
+    let touched = store
+        .replace_clusters("system", svn, ClusterKind::Thematic, run())
+        .await?;
+    assert!(touched.is_empty(), "{touched:?}");
+    let again = store.clusters(svn).await?;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, cluster.id);
+    assert_eq!(again[0].title, "Torture prevention");
+    assert_eq!(again[0].members, sorted(vec![opcat, death]));
+
+    // Another kind is replaced on its own.
+    store
+        .replace_clusters(
+            "system",
+            svn,
+            ClusterKind::NearDuplicate,
+            vec![NewCluster {
+                title: "Roma".into(),
+                members: vec![(roma, 1.0), (death, 0.2)],
+                shared_terms: Vec::new(),
+            }],
+        )
+        .await?;
+    assert_eq!(store.clusters(svn).await?.len(), 2);
+
+    // A run that no longer makes the cluster: only what the person decided is left.
+    let touched = store
+        .replace_clusters("system", svn, ClusterKind::Thematic, Vec::new())
+        .await?;
+    assert_eq!(touched, [opcat]);
+    let left = store.clusters(svn).await?;
+    let thematic = left
+        .iter()
+        .find(|c| c.kind == ClusterKind::Thematic)
+        .ok_or("the decided cluster is kept")?;
+    assert_eq!(thematic.title, "Torture prevention");
+    assert_eq!(thematic.members, [death]);
+    store
+        .replace_clusters("system", svn, ClusterKind::NearDuplicate, Vec::new())
+        .await?;
+    assert_eq!(store.clusters(svn).await?.len(), 1);
+
+    // Links: proposed by a run, decided by a person, kept by the next run.
+    let link = |to, kind, score| RecommendationLink {
+        from: death,
+        to,
+        kind,
+        score,
+        decision: Decision::Proposed,
+    };
+    seen = last(store.changed_since(seen, 100).await?, seen);
+    let touched = store
+        .replace_links(
+            "system",
+            svn,
+            vec![
+                link(opcat, LinkKind::Repeats, 0.6),
+                link(roma, LinkKind::Related, 0.3),
+            ],
+        )
+        .await?;
+    assert_eq!(touched, sorted(vec![opcat, roma, death]));
+    assert_eq!(store.changed_since(seen, 100).await?.len(), 3);
+    assert_eq!(
+        store.links_of(opcat).await?,
+        [link(opcat, LinkKind::Repeats, 0.6)]
+    );
+    store
+        .decide_link("ana", death, opcat, Decision::Confirmed)
+        .await?;
+    store
+        .decide_link("ana", death, roma, Decision::Rejected)
+        .await?;
+    assert!(matches!(
+        store
+            .decide_link("ana", opcat, roma, Decision::Confirmed)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // The next run proposes the rejected link again and not the confirmed one.
+    let touched = store
+        .replace_links("system", svn, vec![link(roma, LinkKind::FollowsUp, 0.45)])
+        .await?;
+    assert!(touched.is_empty(), "{touched:?}");
+    assert_eq!(store.links(svn).await?.len(), 2);
+    assert!(store.links(code("FRA")).await?.is_empty());
+    let links = store.links_of(death).await?;
+    assert_eq!(
+        links,
+        [
+            RecommendationLink {
+                decision: Decision::Confirmed,
+                ..link(opcat, LinkKind::Repeats, 0.6)
+            },
+            RecommendationLink {
+                decision: Decision::Rejected,
+                ..link(roma, LinkKind::Related, 0.3)
+            },
         ]
     );
     Ok(())

@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rightstrack_core::{Recommendation, RecommendationId};
-use rightstrack_report::export::{ExportFormat, Exporter};
+use rightstrack_report::export::{ExportFormat, Exporter, Rows};
 use rightstrack_search::{Dimension, FacetCount, SearchQuery, SearchResults, Sort};
 use serde::Serialize;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -400,11 +400,13 @@ pub async fn export(
     let mut body = Vec::new();
     let mut exporter =
         Exporter::new(format, &mut body, true).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut rows = Rows::new(app.store.as_ref());
     for chunk in hits.chunks(2000) {
         let ids: Vec<RecommendationId> = chunk.iter().map(|h| h.id).collect();
         for rec in app.store.recommendations_by_ids(&ids).await? {
+            let row = rows.row(&rec).await?;
             exporter
-                .write(&rec)
+                .write_row(&row)
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         }
     }
