@@ -4,6 +4,21 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use rightstrack_core::{Cycle, Mechanism, StateCode};
+
+// Values are parsed into domain types here, once, so commands receive them valid and clap
+// reports a bad value with the flag's name.
+fn parse_state(value: &str) -> Result<StateCode, String> {
+    StateCode::parse(value).map_err(|e| e.to_string())
+}
+
+fn parse_cycle(value: &str) -> Result<Cycle, String> {
+    Cycle::parse(value).map_err(|e| e.to_string())
+}
+
+fn parse_mechanism(value: &str) -> Result<Mechanism, String> {
+    Mechanism::parse(value).map_err(|e| e.to_string())
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,8 +91,8 @@ pub enum Command {
         format: Option<String>,
         /// The state under review (ISO 3166-1 alpha-3), for files that do not name it
         /// (IMPACT OSS); overrides the state a document names.
-        #[arg(long)]
-        state: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<StateCode>,
         /// Show what would change without writing anything.
         #[arg(long)]
         dry_run: bool,
@@ -90,13 +105,13 @@ pub enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
         /// ISO 3166-1 alpha-3 code of the state under review.
-        #[arg(long)]
-        state: Option<String>,
-        #[arg(long)]
-        cycle: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<StateCode>,
+        #[arg(long, value_parser = parse_cycle)]
+        cycle: Option<Cycle>,
         /// UPR, a treaty body (CRC, CEDAW, …) or SP:<mandate>.
-        #[arg(long)]
-        mechanism: Option<String>,
+        #[arg(long, value_parser = parse_mechanism)]
+        mechanism: Option<Mechanism>,
         /// Start CSV with a byte order mark, for spreadsheet programs.
         #[arg(long)]
         bom: bool,
@@ -137,10 +152,10 @@ pub enum Command {
     /// recommendations, stored with their confidence and the model's version. Suggestions
     /// never replace tags from the source or from a person.
     Classify {
-        #[arg(long)]
-        state: Option<String>,
-        #[arg(long)]
-        cycle: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<StateCode>,
+        #[arg(long, value_parser = parse_cycle)]
+        cycle: Option<Cycle>,
         /// A model file from `rightstrack train`; the model shipped with rightstrack otherwise.
         #[arg(long, env = "RIGHTSTRACK_MODEL")]
         model: Option<PathBuf>,
@@ -150,16 +165,16 @@ pub enum Command {
     /// clusters (implementation units). Stored; titles and members people decided are kept.
     Cluster {
         /// ISO 3166-1 alpha-3 code of the state under review; every state when absent.
-        #[arg(long)]
-        state: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<StateCode>,
     },
 
     /// Link each recommendation to the earlier ones made to the same state that it repeats,
     /// follows up or relates to. Stored; links people confirmed or rejected are kept.
     Link {
         /// ISO 3166-1 alpha-3 code of the state under review; every state when absent.
-        #[arg(long)]
-        state: Option<String>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<StateCode>,
     },
 
     /// Evaluate against labelled files, without importing them.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rightstrack_core::{Cycle, Mechanism, RecommendationId, StateCode};
+use rightstrack_core::RecommendationId;
 use rightstrack_ingest::{Format, ImportOptions, Problem};
 use rightstrack_report::export::{ExportFormat, Exporter, Rows};
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
@@ -26,13 +26,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             files,
         } => {
             let store = open(&cli.database).await?;
-            let options = ImportOptions {
-                state: state
-                    .as_deref()
-                    .map(StateCode::parse)
-                    .transpose()
-                    .context("--state")?,
-            };
+            let options = ImportOptions { state };
             import(
                 store.as_ref(),
                 format.as_deref(),
@@ -53,22 +47,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.database).await?;
             let filter = RecommendationFilter {
-                state: state
-                    .as_deref()
-                    .map(StateCode::parse)
-                    .transpose()
-                    .context("--state")?,
-                cycle: cycle
-                    .as_deref()
-                    .map(Cycle::parse)
-                    .transpose()
-                    .context("--cycle")?
-                    .map(u8::from),
-                mechanism: mechanism
-                    .as_deref()
-                    .map(Mechanism::parse)
-                    .transpose()
-                    .context("--mechanism")?,
+                state,
+                cycle: cycle.map(u8::from),
+                mechanism,
                 ..Default::default()
             };
             let format = ExportFormat::parse(&format).map_err(anyhow::Error::msg)?;
@@ -94,17 +75,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open(&cli.database).await?;
             let filter = RecommendationFilter {
-                state: state
-                    .as_deref()
-                    .map(StateCode::parse)
-                    .transpose()
-                    .context("--state")?,
-                cycle: cycle
-                    .as_deref()
-                    .map(Cycle::parse)
-                    .transpose()
-                    .context("--cycle")?
-                    .map(u8::from),
+                state,
+                cycle: cycle.map(u8::from),
                 ..Default::default()
             };
             crate::classify::classify(store.as_ref(), &filter, model.as_deref(), cli.json).await
@@ -122,20 +94,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => crate::cluster::evaluate(&format, &files),
         Command::Cluster { state } => {
             let store = open(&cli.database).await?;
-            let state = state
-                .as_deref()
-                .map(StateCode::parse)
-                .transpose()
-                .context("--state")?;
             crate::cluster::cluster(store.as_ref(), state, cli.json).await
         }
         Command::Link { state } => {
             let store = open(&cli.database).await?;
-            let state = state
-                .as_deref()
-                .map(StateCode::parse)
-                .transpose()
-                .context("--state")?;
             crate::cluster::link(store.as_ref(), state, cli.json).await
         }
         Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
