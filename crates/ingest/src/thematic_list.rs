@@ -203,7 +203,7 @@ fn review_in(text: &str) -> Option<Review> {
     // The name runs to the parenthesis that names the cycle or session, or to the line's end.
     let mut name_end = rest.find(['\n', '\t']).unwrap_or(rest.len());
     let mut review_part = "";
-    for (open, close) in groups(rest) {
+    for (open, close) in crate::vocab::paren_groups(rest) {
         let inside = &rest[open + 1..close];
         let lowered = fold(inside);
         if ["cycle", "ciclo", "session", "sesion"]
@@ -257,31 +257,6 @@ fn state_mentioned(text: &str) -> Option<StateCode> {
             .rev()
             .find_map(|n| state_named(&words[i..i + n].join(" ")))
     })
-}
-
-/// The outermost balanced parenthesised groups of `text`, as byte offsets of `(` and `)`.
-fn groups(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut open = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => {
-                if depth == 0 {
-                    open = i;
-                }
-                depth += 1;
-            }
-            ')' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push((open, i));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// One recommendation of a paragraph, with the states that made it.
@@ -345,7 +320,7 @@ fn states_in(attribution: &str) -> (Vec<StateCode>, Vec<String>) {
 /// so that the problem is reported), or a group naming only states followed by the next
 /// recommendation's capital letter. Other parentheses ("(ICCPR)", "(No. 29)") are text.
 fn split_recommendations(text: &str) -> Vec<Attributed> {
-    let all = groups(text);
+    let all = crate::vocab::paren_groups(text);
     let mut out = Vec::new();
     let mut start = 0;
     let mut g = 0;

@@ -290,6 +290,31 @@ pub fn state_named(name: &str) -> Option<StateCode> {
     compact.get(&key).copied()
 }
 
+/// The outermost balanced parenthesised groups of `text`, as byte offsets of `(` and `)`.
+pub fn paren_groups(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut open = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => {
+                if depth == 0 {
+                    open = i;
+                }
+                depth += 1;
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push((open, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,27 +142,10 @@ struct Group {
 }
 
 fn top_level_groups(text: &str) -> Vec<Group> {
-    let mut groups = Vec::new();
-    let mut depth = 0usize;
-    let mut open = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => {
-                if depth == 0 {
-                    open = i;
-                }
-                depth += 1;
-            }
-            ')' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    groups.push(Group { open, close: i });
-                }
-            }
-            _ => {}
-        }
-    }
-    groups
+    crate::vocab::paren_groups(text)
+        .into_iter()
+        .map(|(open, close)| Group { open, close })
+        .collect()
 }
 
 /// A cut of the paragraph before splitting: its text, the group's states, and the
