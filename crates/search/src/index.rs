@@ -5,7 +5,7 @@ use std::sync::{Mutex, RwLock};
 
 use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_store::{Revision, Store};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RegexQuery, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
@@ -17,6 +17,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::facets::{FacetCounter, NameCache};
 use crate::query::{FacetCount, FacetValue, Hit, SearchQuery, SearchResults, Sort};
 use crate::{Dimension, Result, SearchError};
 
@@ -49,6 +50,7 @@ pub struct SearchIndex {
     cursor: Mutex<Revision>,
     /// Labels of facet values, as the indexed records gave them.
     labels: RwLock<HashMap<(Dimension, String), String>>,
+    facet_names: NameCache,
 }
 
 fn analyzers(index: &Index) {
@@ -102,6 +104,7 @@ impl SearchIndex {
             fields,
             cursor: Mutex::new(Revision::default()),
             labels: RwLock::new(HashMap::new()),
+            facet_names: NameCache::default(),
         })
     }
 
@@ -146,6 +149,14 @@ impl SearchIndex {
         }
         // Also picks up segments that background merges finished since the last commit.
         self.reader.reload()?;
+        let live: Vec<_> = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        self.facet_names.keep_only(&live);
         Ok(stats)
     }
 
@@ -184,10 +195,9 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let query = self.build_query(q);
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for d in Dimension::ALL {
-            facet_collector.add_facet(Facet::from_path([d.code()]));
-        }
+        let facet_collector = FacetCounter {
+            cache: &self.facet_names,
+        };
         let limit = q.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let words = !q.text.trim().is_empty();
@@ -229,29 +239,27 @@ impl SearchIndex {
             }
         }
         let labels = self.labels.read().ok();
+        let mut by_dimension: BTreeMap<Dimension, Vec<FacetValue>> = BTreeMap::new();
+        for ((d, value), count) in facet_counts {
+            let label = labels
+                .as_ref()
+                .and_then(|l| l.get(&(d, value.clone())).cloned())
+                .unwrap_or_else(|| value.clone());
+            let selected = q.filters.iter().any(|(fd, fv)| *fd == d && *fv == value);
+            by_dimension.entry(d).or_default().push(FacetValue {
+                value,
+                label,
+                count,
+                selected,
+            });
+        }
         let facets = Dimension::ALL
             .into_iter()
             .map(|d| {
-                let root = Facet::from_path([d.code()]);
-                let mut values: Vec<FacetValue> = facet_counts
-                    .top_k(root, q.facet_limit.max(1))
-                    .into_iter()
-                    .filter_map(|(facet, count)| {
-                        let value = facet.to_path().get(1)?.to_string();
-                        let label = labels
-                            .as_ref()
-                            .and_then(|l| l.get(&(d, value.clone())).cloned())
-                            .unwrap_or_else(|| value.clone());
-                        let selected = q.filters.iter().any(|(fd, fv)| *fd == d && *fv == value);
-                        Some(FacetValue {
-                            value,
-                            label,
-                            count,
-                            selected,
-                        })
-                    })
-                    .collect();
+                let mut values = by_dimension.remove(&d).unwrap_or_default();
+                // Most frequent first; ties by label, so pages are stable.
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+                values.truncate(q.facet_limit.max(1));
                 FacetCount {
                     dimension: d,
                     label: d.label(),

@@ -8,6 +8,7 @@
 //! against the words as written, not against their stems).
 
 mod dimension;
+mod facets;
 mod index;
 mod query;
 
