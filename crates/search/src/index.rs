@@ -257,9 +257,11 @@ impl SearchIndex {
             .into_iter()
             .map(|d| {
                 let mut values = by_dimension.remove(&d).unwrap_or_default();
-                // Most frequent first; ties by label, so pages are stable.
-                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+                // The most frequent values, ties broken by value so the choice is stable;
+                // then shown most frequent first, ties by label.
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 values.truncate(q.facet_limit.max(1));
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
                 FacetCount {
                     dimension: d,
                     label: d.label(),

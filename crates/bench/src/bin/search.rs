@@ -353,11 +353,14 @@ impl Bare {
         let facets = Dimension::ALL
             .into_iter()
             .map(|d| {
-                counts
-                    .top_k(Facet::from_path([d.code()]), FACET_VALUES)
-                    .into_iter()
+                // The most frequent values, ties broken by value, as ours chooses them.
+                let mut values: Vec<(String, u64)> = counts
+                    .get(Facet::from_path([d.code()]))
                     .filter_map(|(f, n)| Some((f.to_path().get(1)?.to_string(), n)))
-                    .collect()
+                    .collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                values.truncate(FACET_VALUES);
+                values
             })
             .collect();
         Ok((total, ids, facets))
