@@ -192,6 +192,17 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Every hit of a query, in its order: for downloading a whole result set in one pass.
+    pub fn all_hits(&self, q: &SearchQuery) -> Result<Vec<Hit>> {
+        let everything = SearchQuery {
+            offset: 0,
+            limit: usize::try_from(self.len()).unwrap_or(usize::MAX).max(1),
+            facet_limit: 1,
+            ..q.clone()
+        };
+        Ok(self.search(&everything)?.hits)
+    }
+
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let query = self.build_query(q);

@@ -377,26 +377,12 @@ pub async fn export(
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| "csv".into());
     let format = ExportFormat::parse(&format).map_err(ApiError::BadRequest)?;
-    let mut params = SearchParams::parse(raw.as_deref())?;
-    params.per_page = 1;
-    let index = app.search.clone();
-    let mut query = params.query();
-    let total = tokio::task::spawn_blocking({
-        let (index, query) = (index.clone(), query.clone());
-        move || index.search(&query)
-    })
-    .await
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?
-    .total;
-    query.limit = total.max(1);
-    query.offset = 0;
-    query.facet_limit = 1;
-    let hits = tokio::task::spawn_blocking(move || index.search(&query))
+    let params = SearchParams::parse(raw.as_deref())?;
+    let (index, query) = (app.search.clone(), params.query());
+    let hits = tokio::task::spawn_blocking(move || index.all_hits(&query))
         .await
         .map_err(|e| ApiError::BadRequest(e.to_string()))?
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?
-        .hits;
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let mut body = Vec::new();
     let mut exporter =
         Exporter::new(format, &mut body, true).map_err(|e| ApiError::BadRequest(e.to_string()))?;
