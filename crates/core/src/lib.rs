@@ -9,6 +9,7 @@ pub mod access;
 pub mod cluster;
 pub mod mechanism;
 pub mod recommendation;
+pub mod reprisals;
 pub mod review;
 pub mod state;
 pub mod taxonomy;
@@ -17,7 +18,7 @@ pub mod tracking;
 
 mod reference;
 
-pub use access::{AuditEntry, Role};
+pub use access::{AuditEntry, Permission, Role};
 pub use cluster::{Cluster, ClusterKind, Decision, LinkKind, RecommendationLink};
 pub use mechanism::{Committee, Mechanism};
 pub use recommendation::{
