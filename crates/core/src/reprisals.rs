@@ -49,6 +49,14 @@ pub struct ReprisalCase {
     pub referred_to_hrc_president: bool,
 }
 
+impl ReprisalCase {
+    /// What a sealed case is bound to (its random reference), so that a ciphertext moved
+    /// to another row fails to open.
+    pub fn binding(reference: &str) -> Vec<u8> {
+        format!("rightstrack reprisal case {reference}").into_bytes()
+    }
+}
+
 /// Cells with fewer cases than this are published as "fewer than" it: a count of one in a
 /// small country can identify a person.
 pub const MIN_PUBLISHED_COUNT: u32 = 3;

@@ -982,7 +982,7 @@ impl Store for PostgresStore {
             "update",
             "recommendation_status",
             Some(id.to_string()),
-            serde_json::json!({"before": before, "after": status.code()}),
+            serde_json::json!({"before": before, "after": status.code(), "justification": justification}),
         )
         .await?;
         tx.commit().await?;

@@ -1040,7 +1040,7 @@ impl Store for SqliteStore {
                 params![id.0, status.code(), justification, actor, now()],
             )?;
             touch(&tx, &[id])?;
-            audit(&tx, &actor, "update", "recommendation_status", Some(id.to_string()), serde_json::json!({"before": before, "after": status.code()}))?;
+            audit(&tx, &actor, "update", "recommendation_status", Some(id.to_string()), serde_json::json!({"before": before, "after": status.code(), "justification": justification}))?;
             tx.commit()?;
             Ok(())
         })

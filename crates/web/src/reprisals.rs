@@ -20,11 +20,6 @@ use crate::i18n::Ui;
 use crate::pages::render;
 use crate::{ApiError, AppState};
 
-/// What a case's ciphertext is bound to: its random reference.
-fn context(reference: &str) -> Vec<u8> {
-    format!("rightstrack reprisal case {reference}").into_bytes()
-}
-
 fn key(app: &AppState) -> Result<Arc<Key>, ApiError> {
     app.config.reprisals_key.clone().ok_or_else(|| {
         ApiError::Unavailable(
@@ -36,7 +31,7 @@ fn key(app: &AppState) -> Result<Arc<Key>, ApiError> {
 fn seal(key: &Key, reference: &str, case: &ReprisalCase) -> Result<Seal, ApiError> {
     let plain = serde_json::to_vec(case).map_err(|e| ApiError::Failed(e.to_string()))?;
     let sealed = key
-        .seal(&plain, &context(reference))
+        .seal(&plain, &ReprisalCase::binding(reference))
         .map_err(|e| ApiError::Failed(e.to_string()))?;
     Ok(Seal {
         key_id: sealed.key_id,
@@ -53,7 +48,7 @@ pub fn open(key: &Key, stored: &SealedCase) -> Result<ReprisalCase, ApiError> {
         ciphertext: stored.ciphertext.clone(),
     };
     let plain = key
-        .open(&sealed, &context(&stored.reference))
+        .open(&sealed, &ReprisalCase::binding(&stored.reference))
         .map_err(|e| ApiError::Failed(format!("reprisal case {}: {e}", stored.id)))?;
     serde_json::from_slice(&plain).map_err(|e| ApiError::Failed(e.to_string()))
 }
