@@ -4,9 +4,9 @@
 
 use anyhow::Result;
 use rightstrack_core::{
-    ActionCategory, ActionKind, Committee, DocumentKind, ImplementationStatus, InstitutionKind,
-    Mechanism, NewRecommendation, Position, RecommendationId, Session, SourceDocument,
-    StakeholderKind, StateCode, Taxonomy,
+    ActionCategory, ActionKind, ActionProgress, Committee, DocumentKind, ImplementationStatus,
+    InstitutionKind, Mechanism, NewRecommendation, Position, RecommendationId, Session,
+    SourceDocument, StakeholderKind, StateCode, Taxonomy,
 };
 use rightstrack_store::{
     ImportBatch, NewAction, NewAssessment, NewInstitution, PageRequest, RecommendationFilter, Store,
@@ -220,6 +220,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2024, time::Month::March, 1),
                 target_date: date(2026, time::Month::June, 30),
                 recommendation_ids: opcat.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -239,6 +243,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2022, time::Month::January, 15),
                 target_date: date(2025, time::Month::December, 31),
                 recommendation_ids: violence.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -257,6 +265,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2025, time::Month::September, 1),
                 target_date: date(2030, time::Month::June, 30),
                 recommendation_ids: inclusive.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -299,6 +311,7 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 institution_id: Some(institution_id),
                 status,
                 text: text.to_string(),
+                evidence: None,
                 author: author.to_string(),
             };
         store

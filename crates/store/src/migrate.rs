@@ -30,6 +30,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_cluster_decisions.sql"),
         postgres: include_str!("../migrations/postgres/0003_cluster_decisions.sql"),
     },
+    // Version 4 is the accounts migration (users, sessions, audit).
+    Migration {
+        version: 5,
+        name: "tracking",
+        sqlite: include_str!("../migrations/sqlite/0005_tracking.sql"),
+        postgres: include_str!("../migrations/postgres/0005_tracking.sql"),
+    },
 ];
 
 /// A migration applied by this run.
