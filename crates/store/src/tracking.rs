@@ -71,6 +71,17 @@ impl Assign {
     }
 }
 
+/// A tag's stored code, from its code or label as a person types it ("Minorities", "D51").
+pub(crate) fn canonical_code(
+    taxonomy: Taxonomy,
+    code_or_label: &str,
+) -> Result<String, StoreError> {
+    taxonomy
+        .term(code_or_label)
+        .map(|t| t.code)
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct AssignSummary {
     pub recommendations: usize,

@@ -15,7 +15,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
 
 use super::{active_members, audit, filter_sql, refs, touch};
-use crate::tracking::{check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS};
+use crate::tracking::{
+    canonical_code, check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS,
+};
 use crate::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
     CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
@@ -173,7 +175,7 @@ async fn resolve_target(
         } => {
             let (where_sql, mut params) = filter_sql(filter);
             params.push(Box::new(taxonomy.code().to_string()));
-            params.push(Box::new(code.clone()));
+            params.push(Box::new(canonical_code(*taxonomy, code)?));
             let n = params.len();
             let sql = format!(
                 "SELECT r.id FROM recommendations r WHERE {where_sql} AND EXISTS (

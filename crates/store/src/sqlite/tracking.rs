@@ -15,7 +15,9 @@ use rightstrack_core::{
 use time::Date;
 
 use super::{audit, date_text, filter_sql, now, parse_date, parse_timestamp, touch};
-use crate::tracking::{check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS};
+use crate::tracking::{
+    canonical_code, check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS,
+};
 use crate::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
     CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
@@ -176,7 +178,7 @@ fn resolve_target(tx: &Transaction<'_>, target: &AssignTarget) -> Result<(Vec<i6
         } => {
             let (where_sql, mut values) = filter_sql(filter);
             values.push(Sql::Text(taxonomy.code().to_string()));
-            values.push(Sql::Text(code.clone()));
+            values.push(Sql::Text(canonical_code(*taxonomy, code)?));
             let n = values.len();
             let sql = format!(
                 "SELECT r.id FROM recommendations r WHERE {where_sql} AND EXISTS (
@@ -945,7 +947,9 @@ fn status_facts(
     let mut person = HashMap::new();
     let mut actions: HashMap<i64, HashMap<i64, ActionProgress>> = HashMap::new();
     for chunk in ids.chunks(400) {
-        let marks = vec!["?"; chunk.len()].join(",");
+        // Numbered, so that a list used twice in one statement binds the same values.
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let marks = marks.join(",");
         let mut stmt = conn.prepare(&person_sql.replace("{ids}", &marks))?;
         let mut q = stmt.query(params_from_iter(chunk.iter()))?;
         while let Some(r) = q.next()? {
