@@ -5,9 +5,9 @@
 use anyhow::Result;
 use rightstrack_core::Role;
 use rightstrack_core::{
-    ActionCategory, ActionKind, Committee, DocumentKind, ImplementationStatus, InstitutionKind,
-    Mechanism, NewRecommendation, Position, RecommendationId, Session, SourceDocument,
-    StakeholderKind, StateCode, Taxonomy,
+    ActionCategory, ActionKind, ActionProgress, Committee, DocumentKind, ImplementationStatus,
+    InstitutionKind, Mechanism, NewRecommendation, Position, RecommendationId, Session,
+    SourceDocument, StakeholderKind, StateCode, Taxonomy,
 };
 use rightstrack_store::accounts::NewUser;
 use rightstrack_store::{
@@ -228,6 +228,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2024, time::Month::March, 1),
                 target_date: date(2026, time::Month::June, 30),
                 recommendation_ids: opcat.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -247,6 +251,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2022, time::Month::January, 15),
                 target_date: date(2025, time::Month::December, 31),
                 recommendation_ids: violence.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -265,6 +273,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2025, time::Month::September, 1),
                 target_date: date(2030, time::Month::June, 30),
                 recommendation_ids: inclusive.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -307,6 +319,7 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 institution_id: Some(institution_id),
                 status,
                 text: text.to_string(),
+                evidence: None,
                 author: author.to_string(),
             };
         store

@@ -13,22 +13,30 @@ pub mod merge;
 pub mod migrate;
 mod postgres;
 mod rows;
+pub mod signals;
 mod sqlite;
 pub mod testing;
+pub mod tracking;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use rightstrack_core::{
-    ActionKind, Cluster, ClusterKind, Decision, ImplementationStatus, InstitutionKind, Mechanism,
-    NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
-    RegionalGroup, StakeholderKind, StateCode,
+    Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution, InstitutionKind,
+    Mechanism, NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
+    RegionalGroup, ReportingSchedule, SchedulePlan, StakeholderKind, StateCode,
 };
 use serde::Serialize;
 
 pub use accounts::Accounts;
 pub use clusters::NewCluster;
 pub use rightstrack_core::PositionUpdate;
+pub use tracking::{
+    ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
+    CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
+    NewIndicator, NewProgress, Notification, ProgressRecord, Recipient, RegressionRecord, Reminder,
+    StatusSource,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -191,23 +199,14 @@ pub struct NewInstitution {
 }
 
 #[derive(Debug, Clone)]
-pub struct NewAction {
-    pub title: String,
-    pub description: String,
-    pub kind: ActionKind,
-    pub institution_id: Option<i64>,
-    pub start_date: Option<time::Date>,
-    pub target_date: Option<time::Date>,
-    pub recommendation_ids: Vec<RecommendationId>,
-}
-
-#[derive(Debug, Clone)]
 pub struct NewAssessment {
     pub recommendation_id: RecommendationId,
     pub stakeholder: StakeholderKind,
     pub institution_id: Option<i64>,
     pub status: ImplementationStatus,
     pub text: String,
+    /// Where the assessment's evidence can be found (a link or a citation).
+    pub evidence: Option<String>,
     pub author: String,
 }
 
@@ -344,6 +343,108 @@ pub trait Store: Accounts + Send + Sync {
         to: RecommendationId,
         decision: Decision,
     ) -> Result<()>;
+
+    // Implementation tracking. `create_institution`, `create_action`, `set_status` and
+    // `add_assessment` above belong to it too.
+
+    /// Replaces an institution's name, kind, parent and contact; a parent that would make
+    /// the hierarchy a loop is refused.
+    async fn update_institution(
+        &self,
+        actor: &str,
+        id: i64,
+        institution: NewInstitution,
+    ) -> Result<()>;
+
+    /// Every institution, by name.
+    async fn institutions(&self) -> Result<Vec<Institution>>;
+
+    /// Assigns many recommendations (and a cluster's plan) at once; see [`Assign`].
+    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary>;
+
+    /// The assignments of one institution, or all.
+    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>>;
+
+    /// Replaces an action's fields and links. A law moving from adopted or in force to
+    /// repealed is recorded as a regression of each recommendation the action serves.
+    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()>;
+
+    /// Deletes an action with its indicators and reports; the statuses derived from it
+    /// follow.
+    async fn delete_action(&self, actor: &str, id: i64) -> Result<()>;
+
+    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>>;
+
+    /// Adds an indicator and its due dates.
+    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64>;
+
+    /// Changes an indicator's schedule: the due dates on or after `today` without a report
+    /// follow it; see [`SchedulePlan`].
+    async fn reschedule_indicator(
+        &self,
+        actor: &str,
+        id: i64,
+        schedule: ReportingSchedule,
+        start: time::Date,
+        end: time::Date,
+        today: time::Date,
+    ) -> Result<SchedulePlan>;
+
+    /// The indicators of an action with every due date and report.
+    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>>;
+
+    /// Files a report against a due date, with its evidence. Returns the report's id.
+    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64>;
+
+    /// One attachment with what an access decision needs.
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>>;
+
+    /// A person's status for a cluster, with justification; the history is kept and a step
+    /// backwards is recorded as a regression.
+    async fn set_cluster_status(
+        &self,
+        actor: &str,
+        cluster: i64,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()>;
+
+    /// The current status of each recommendation, person's or derived; see
+    /// [`CurrentStatus`]. Actions count when linked to the recommendation or to a cluster
+    /// it belongs to.
+    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>>;
+
+    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>>;
+
+    /// Every assessment of the recommendations of a state, oldest first.
+    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>>;
+
+    /// The regressions recorded for a state, newest first.
+    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>>;
+
+    /// Unfinished actions with a target date and unreported due dates, up to `until`
+    /// (inclusive), earliest first.
+    async fn deadlines(&self, until: time::Date) -> Result<Vec<Deadline>>;
+
+    /// When each assigned or acted-upon recommendation of a state last changed.
+    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>>;
+
+    /// Enabled users who may get reminders: focal points and coordinators.
+    async fn recipients(&self) -> Result<Vec<Recipient>>;
+
+    /// Claims a reminder and records its in-app notification, in one transaction. `None`
+    /// when it was claimed before (sent, or being sent): it must not be sent again.
+    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>>;
+
+    /// Records the outcome of sending a claimed reminder.
+    async fn finish_reminder(
+        &self,
+        claim: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()>;
+
+    /// A user's notifications, newest first.
+    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -1,9 +1,9 @@
 //! One storage story, run unchanged on SQLite and on PostgreSQL.
 
 use rightstrack_core::{
-    ActionKind, ClusterKind, Decision, ImplementationStatus, InstitutionKind, LinkKind, Mechanism,
-    NewRecommendation, Position, PositionUpdate, Provenance, RecommendationId, RecommendationLink,
-    RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
+    ActionKind, ActionProgress, ClusterKind, Decision, ImplementationStatus, InstitutionKind,
+    LinkKind, Mechanism, NewRecommendation, Position, PositionUpdate, Provenance, RecommendationId,
+    RecommendationLink, RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
 };
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
@@ -318,6 +318,10 @@ async fn story(store: &dyn Store) -> TestResult {
                 start_date: None,
                 target_date: time::Date::from_calendar_date(2026, time::Month::June, 30).ok(),
                 recommendation_ids: vec![opcat.id],
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -338,6 +342,7 @@ async fn story(store: &dyn Store) -> TestResult {
                 institution_id: None,
                 status: ImplementationStatus::NotStarted,
                 text: "No bill has reached parliament".into(),
+                evidence: None,
                 author: "nhri".into(),
             },
         )

@@ -150,6 +150,12 @@ async fn assess(
                 institution_id,
                 status,
                 text,
+                evidence: form
+                    .evidence
+                    .as_deref()
+                    .map(|e| checked_text(e, "evidence", false))
+                    .transpose()?
+                    .filter(|e| !e.is_empty()),
                 author: viewer.actor().to_string(),
             },
         )
@@ -280,6 +286,9 @@ pub struct AssessmentRequest {
     status: String,
     /// The assessment and its evidence.
     text: String,
+    /// Where the evidence can be found: a link or a citation.
+    #[serde(default)]
+    evidence: Option<String>,
     /// Must be the user's own organisation if given.
     #[serde(default)]
     institution_id: Option<i64>,
