@@ -16,6 +16,7 @@ mod reprisals;
 mod routes;
 mod schema;
 mod search;
+mod tracking;
 
 use std::sync::Arc;
 
@@ -150,6 +151,54 @@ fn routes() -> routes::Routes {
             "/api/v1/recommendations/{id}/assessments",
             P::Assess,
             records::assessment_api,
+        )
+        .get(
+            "/api/v1/institutions",
+            P::ReadRegistry,
+            tracking::institutions,
+        )
+        .post(
+            "/api/v1/institutions",
+            P::EditRegistry,
+            tracking::create_institution,
+        )
+        .get(
+            "/api/v1/institutions/{id}/dashboard",
+            P::ReadRegistry,
+            tracking::dashboard,
+        )
+        .get(
+            "/api/v1/assignments",
+            P::ReadRegistry,
+            tracking::assignments,
+        )
+        .post("/api/v1/assignments", P::EditRegistry, tracking::assign)
+        .get("/api/v1/actions", P::ReadRegistry, tracking::actions)
+        .post("/api/v1/actions", P::EditRegistry, tracking::create_action)
+        .get(
+            "/api/v1/actions/{id}/indicators",
+            P::ReadRegistry,
+            tracking::indicators,
+        )
+        .post(
+            "/api/v1/actions/{id}/indicators",
+            P::UpdateAssigned,
+            tracking::add_indicator,
+        )
+        .post(
+            "/api/v1/actions/{id}/indicators/{indicator}/progress",
+            P::UpdateAssigned,
+            tracking::report_progress,
+        )
+        .get(
+            "/api/v1/recommendations/{id}/implementation",
+            P::ReadRegistry,
+            tracking::implementation,
+        )
+        .get(
+            "/api/v1/states/{code}/signals",
+            P::ReadRegistry,
+            tracking::state_signals,
         )
         .get("/", P::ReadPublished, pages::home)
         .get("/static/style.css", P::ReadPublished, pages::stylesheet)

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use crate::{api, auth, error, records, schema, search};
+use crate::{api, auth, error, records, schema, search, tracking};
 
 /// Declares the bearer token the API takes (an API token made on the account page).
 struct BearerToken;
@@ -56,6 +56,18 @@ impl Modify for BearerToken {
         records::publication_api,
         records::status_api,
         records::assessment_api,
+        tracking::institutions,
+        tracking::create_institution,
+        tracking::dashboard,
+        tracking::assignments,
+        tracking::assign,
+        tracking::actions,
+        tracking::create_action,
+        tracking::indicators,
+        tracking::add_indicator,
+        tracking::report_progress,
+        tracking::implementation,
+        tracking::state_signals,
         serve,
         api::healthz,
         api::readyz,

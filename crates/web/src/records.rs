@@ -294,9 +294,16 @@ pub struct AssessmentRequest {
     institution_id: Option<i64>,
 }
 
+/// The id of what a request created.
 #[derive(Serialize, ToSchema)]
 pub struct Created {
     id: i64,
+}
+
+impl Created {
+    pub fn new(id: i64) -> Self {
+        Self { id }
+    }
 }
 
 pub async fn assessment_form(

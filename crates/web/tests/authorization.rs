@@ -77,7 +77,8 @@ fn the_table_lists_exactly_the_routes_served() -> TestResult {
 
 /// A valid body for each state-changing route: the matrix tests permissions, not input
 /// checks (a 400 still counts as let through).
-fn body_for(method: &str, path: &str, role: &str) -> (String, &'static str) {
+fn body_for(world: &World, method: &str, path: &str, role: &str) -> (String, &'static str) {
+    let (assigned, ministry) = (world.assigned, world.ministry);
     const FORM: &str = "application/x-www-form-urlencoded";
     const JSON: &str = "application/json";
     if method != "POST" {
@@ -103,6 +104,11 @@ fn body_for(method: &str, path: &str, role: &str) -> (String, &'static str) {
         "/admin/users/{id}" => ("change=enable".into(), FORM),
         "/reprisals" | "/reprisals/{id}" => (case.into(), FORM),
         "/reprisals/summary" => ("publish=yes".into(), FORM),
+        "/api/v1/institutions" => (format!("{{\"name\": \"Matrix office {role}\", \"kind\": \"agency\"}}"), JSON),
+        "/api/v1/assignments" => (format!("{{\"recommendation_ids\": [{assigned}], \"support\": [{ministry}]}}"), JSON),
+        "/api/v1/actions" => (format!("{{\"title\": \"Matrix\", \"kind\": \"policy\", \"recommendation_ids\": [{assigned}]}}"), JSON),
+        "/api/v1/actions/{id}/indicators" => ("{\"name\": \"Cases\", \"unit\": \"cases\", \"schedule\": \"annual\", \"start\": \"2025-01-01\", \"end\": \"2027-01-01\"}".into(), JSON),
+        "/api/v1/actions/{id}/indicators/{indicator}/progress" => ("{\"due_date\": \"2026-01-01\", \"text\": \"matrix\", \"value\": 3}".into(), JSON),
         _ => (String::new(), FORM),
     }
 }
@@ -111,6 +117,10 @@ fn body_for(method: &str, path: &str, role: &str) -> (String, &'static str) {
 fn concrete(world: &World, path: &str, case: i64, foreign_token: i64) -> String {
     let id = if path.starts_with("/admin/users/") {
         world.spare_user
+    } else if path.starts_with("/api/v1/actions/") {
+        world.action
+    } else if path.starts_with("/api/v1/institutions/") {
+        world.ministry
     } else if path.starts_with("/account/tokens/") {
         foreign_token
     } else if path.starts_with("/reprisals/") {
@@ -162,7 +172,7 @@ async fn every_route_answers_every_role_as_the_table_says() -> TestResult {
         for (role, allowed) in &row.expected {
             let as_role = (role != "anonymous").then_some(role.as_str());
             let uri = concrete(&world, &row.path, case, foreign_token);
-            let (mut body, content_type) = body_for(&row.method, &row.path, role);
+            let (mut body, content_type) = body_for(&world, &row.method, &row.path, role);
             let mut request = axum::http::Request::builder()
                 .method(row.method.as_str())
                 .uri(&uri)

@@ -9,11 +9,14 @@ use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use rightstrack_auth::{password, sealed::Key, token};
 use rightstrack_core::{
-    InstitutionKind, Mechanism, NewRecommendation, Position, Role, Session, StateCode,
+    ActionKind, InstitutionKind, Mechanism, NewRecommendation, Position, ReportingSchedule, Role,
+    Session, StateCode,
 };
 use rightstrack_store::accounts::{NewApiToken, NewUser, TokenScope};
 use rightstrack_store::testing::TestDb;
-use rightstrack_store::{ImportBatch, NewInstitution, PageRequest, RecommendationFilter};
+use rightstrack_store::{
+    ImportBatch, NewAction, NewIndicator, NewInstitution, PageRequest, RecommendationFilter,
+};
 use rightstrack_web::auth::SignInLimiter;
 use rightstrack_web::{router, AppState, WebConfig};
 use tower::ServiceExt;
@@ -38,6 +41,9 @@ pub struct World {
     pub spare_user: i64,
     pub ministry: i64,
     pub other_cso: i64,
+    /// The ministry's action for `assigned`, with one annual indicator.
+    pub action: i64,
+    pub indicator: i64,
     /// The file of the SQLite database.
     pub path: std::path::PathBuf,
 }
@@ -188,6 +194,34 @@ impl World {
             [assigned.0, ministry],
         )?;
         drop(conn);
+        let action = store
+            .create_action(
+                "test",
+                NewAction {
+                    institution_id: Some(ministry),
+                    ..NewAction::planned(
+                        "Ratification bill",
+                        ActionKind::Ratification,
+                        vec![assigned],
+                    )
+                },
+            )
+            .await?;
+        let indicator = store
+            .add_indicator(
+                "test",
+                NewIndicator {
+                    action_id: action,
+                    name: "Bills tabled".into(),
+                    unit: "bills".into(),
+                    baseline: Some(0.0),
+                    target: Some(1.0),
+                    schedule: ReportingSchedule::Annual,
+                    start: time::macros::date!(2025 - 01 - 01),
+                    end: time::macros::date!(2027 - 01 - 01),
+                },
+            )
+            .await?;
         let config = WebConfig {
             reprisals_key: Some(Arc::new(Key::from_base64(&Key::generate()?)?)),
             ..Default::default()
@@ -205,6 +239,8 @@ impl World {
             spare_user,
             ministry,
             other_cso,
+            action,
+            indicator,
             path,
         })
     }
