@@ -5,6 +5,8 @@ mod classify;
 mod cluster;
 mod commands;
 mod demo;
+mod tracking;
+mod tracking_args;
 
 use clap::Parser;
 
