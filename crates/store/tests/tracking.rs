@@ -526,6 +526,29 @@ async fn story(db: &TestDb) -> TestResult {
     assert_eq!(repeated.len(), 1);
     assert_eq!(repeated[0].repeats, vec![roma]);
 
+    // The law's action is reopened: the statuses derived from it step back, a regression
+    // for roma (fully → in progress) and roma2 (partially → in progress, through the
+    // cluster); opcat's status is a person's and does not move.
+    let mut reopened = done.clone();
+    reopened.progress = ActionProgress::Started;
+    store.update_action("coordinator", action, reopened).await?;
+    let now = store.regressions(svn()).await?;
+    // Derived statuses' regressions name the action; a person's do not.
+    let mut derived: Vec<(Option<RecommendationId>, &str, &str)> = now
+        .iter()
+        .filter(|r| r.kind == RegressionKind::Status && r.action_id == Some(action))
+        .map(|r| (r.recommendation_id, r.before.as_str(), r.after.as_str()))
+        .collect();
+    derived.sort();
+    assert_eq!(
+        derived,
+        vec![
+            (Some(roma), "fully_implemented", "in_progress"),
+            (Some(roma2), "partially_implemented", "in_progress"),
+        ]
+    );
+    let regressions = now;
+
     // Deleting an action: the statuses derived from it follow; the regressions stay.
     store.delete_action("test", training).await?;
     assert_eq!(
