@@ -547,7 +547,15 @@ pub(crate) enum StatusSubject {
 }
 
 impl StatusSubject {
-    /// (history table, its key column, the key, the regressions column).
+    /// (the subject's table, its name in messages and the audit log).
+    pub(crate) fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Recommendation(_) => ("recommendations", "recommendation"),
+            Self::Cluster(_) => ("clusters", "cluster"),
+        }
+    }
+
+    /// (history table, its key column, the key).
     pub(crate) fn table(self) -> (&'static str, &'static str, i64) {
         match self {
             Self::Recommendation(id) => ("status_changes", "recommendation_id", id.0),

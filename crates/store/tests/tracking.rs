@@ -626,6 +626,20 @@ async fn story(db: &TestDb) -> TestResult {
         "one notification however often it was tried"
     );
     assert!(inbox[0].subject.contains("Cases prosecuted"));
+    assert!(!inbox[0].read);
+    let other = db
+        .insert_user("other", "focal_point", Some(justice), None)
+        .await?;
+    assert_eq!(
+        store.mark_notifications_read(other, &[inbox[0].id]).await?,
+        0,
+        "not theirs"
+    );
+    assert_eq!(
+        store.mark_notifications_read(focal, &[inbox[0].id]).await?,
+        1
+    );
+    assert!(store.notifications(focal).await?[0].read);
     let _ = ind;
     Ok(())
 }

@@ -880,10 +880,7 @@ pub(super) async fn set_status(
     }
     let tx = client.transaction().await?;
     let (table, key, id) = subject.table();
-    let (subjects, what) = match subject {
-        StatusSubject::Recommendation(_) => ("recommendations", "recommendation"),
-        StatusSubject::Cluster(_) => ("clusters", "cluster"),
-    };
+    let (subjects, what) = subject.names();
     if tx
         .query_opt(
             &format!("SELECT id FROM {subjects} WHERE id = $1 FOR UPDATE"),
@@ -1333,4 +1330,29 @@ pub(super) async fn notifications(client: &Object, user_id: i64) -> Result<Vec<N
             })
         })
         .collect()
+}
+
+pub(super) async fn mark_notifications_read(
+    client: &mut Object,
+    user_id: i64,
+    ids: &[i64],
+) -> Result<u64> {
+    let tx = client.transaction().await?;
+    let changed = tx
+        .execute(
+            "UPDATE notifications SET read_at = now() WHERE id = ANY($1) AND user_id = $2 AND read_at IS NULL",
+            &[&ids, &user_id],
+        )
+        .await?;
+    audit(
+        &tx,
+        &user_id.to_string(),
+        "read",
+        "notifications",
+        Some(user_id.to_string()),
+        serde_json::json!({"ids": ids, "changed": changed}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(changed)
 }

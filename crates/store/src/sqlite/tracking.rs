@@ -880,11 +880,7 @@ pub(super) fn record_status(
         tx,
         actor,
         "update",
-        if matches!(subject, StatusSubject::Cluster(_)) {
-            "cluster_status"
-        } else {
-            "recommendation_status"
-        },
+        &format!("{}_status", subject.names().1),
         Some(id.to_string()),
         serde_json::json!({"before": before.map(|s| s.code()), "after": status.code(), "justification": justification}),
     )?;
@@ -899,10 +895,8 @@ pub(super) fn set_status(
     justification: &str,
 ) -> Result<()> {
     let tx = write_tx(conn)?;
-    let (table, _, id) = match subject {
-        StatusSubject::Recommendation(r) => ("recommendations", (), r.0),
-        StatusSubject::Cluster(c) => ("clusters", (), c),
-    };
+    let (_, _, id) = subject.table();
+    let (table, what) = subject.names();
     let known: Option<i64> = tx
         .query_row(
             &format!("SELECT id FROM {table} WHERE id = ?1"),
@@ -911,10 +905,7 @@ pub(super) fn set_status(
         )
         .optional()?;
     if known.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "{} {id}",
-            table.trim_end_matches('s')
-        )));
+        return Err(StoreError::NotFound(format!("{what} {id}")));
     }
     record_status(&tx, actor, subject, status, justification)?;
     tx.commit()?;
@@ -1258,4 +1249,32 @@ pub(super) fn notifications(conn: &mut Connection, user_id: i64) -> Result<Vec<N
         });
     }
     Ok(out)
+}
+
+pub(super) fn mark_notifications_read(
+    conn: &mut Connection,
+    user_id: i64,
+    ids: &[i64],
+) -> Result<u64> {
+    let tx = write_tx(conn)?;
+    let stamp = now();
+    let mut changed = 0;
+    {
+        let mut mark = tx.prepare_cached(
+            "UPDATE notifications SET read_at = ?3 WHERE id = ?1 AND user_id = ?2 AND read_at IS NULL",
+        )?;
+        for id in ids {
+            changed += mark.execute(params![id, user_id, stamp])?;
+        }
+    }
+    audit(
+        &tx,
+        &user_id.to_string(),
+        "read",
+        "notifications",
+        Some(user_id.to_string()),
+        serde_json::json!({"ids": ids, "changed": changed}),
+    )?;
+    tx.commit()?;
+    Ok(changed as u64)
 }
