@@ -207,6 +207,8 @@ pub async fn assign(store: &dyn Store, args: AssignArgs, json: bool) -> Result<E
         }
     } else if let Some(cluster) = t.cluster {
         AssignTarget::Cluster(cluster)
+    } else if t.all {
+        AssignTarget::Filter(filter)
     } else {
         let review = Review::load(store, args.state, args.cycle.map(u8::from)).await?;
         AssignTarget::Recommendations(review.resolve(&t.recommendations)?)

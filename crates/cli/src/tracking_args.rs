@@ -65,8 +65,8 @@ pub enum InstitutionCommand {
     List,
 }
 
-/// Which recommendations of a review to assign: exactly one of theme, issue, cluster or
-/// recommendations.
+/// Which recommendations of a review to assign: exactly one of theme, issue, cluster,
+/// recommendations or all.
 #[derive(Debug, Args)]
 #[group(id = "target", required = true, multiple = false)]
 pub struct AssignTargetArgs {
@@ -82,6 +82,9 @@ pub struct AssignTargetArgs {
     /// Report paragraphs (121.12) or #ids, comma-separated.
     #[arg(long, group = "target", value_delimiter = ',')]
     pub recommendations: Vec<String>,
+    /// Every recommendation of the review (state, and cycle when given).
+    #[arg(long, group = "target")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -95,6 +95,33 @@ async fn story(db: &TestDb, files: &[String], scratch: &Path) -> TestResult {
     assert!(count > 0, "{assigned}");
     assert_eq!(store.assignments(Some(office)).await?.len() as u64, count);
 
+    // The whole review gets a supporting institution; leads stay as they were.
+    let everything = json(run(
+        url,
+        &[
+            "assign",
+            "--state",
+            "SVN",
+            "--cycle",
+            "3",
+            "--all",
+            "--support",
+            "Human Rights Ombudsman",
+        ],
+    )?)?;
+    let review = store
+        .recommendations(
+            &rightstrack_store::RecommendationFilter {
+                cycle: Some(3),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await?
+        .total;
+    assert_eq!(everything["recommendations"].as_u64(), Some(review));
+    assert_eq!(store.assignments(Some(office)).await?.len() as u64, count);
+
     // Nothing is written from a plan with a problem, wherever it is.
     let bad = scratch.join("bad-plan.csv");
     std::fs::write(
