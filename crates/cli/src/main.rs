@@ -6,6 +6,8 @@ mod classify;
 mod cluster;
 mod commands;
 mod demo;
+mod tracking;
+mod tracking_args;
 
 use clap::Parser;
 
