@@ -8,6 +8,7 @@
 
 pub mod clusters;
 mod filter;
+pub mod implementation;
 pub mod merge;
 pub mod migrate;
 mod postgres;
@@ -26,6 +27,10 @@ use rightstrack_core::{
 use serde::Serialize;
 
 pub use clusters::NewCluster;
+pub use implementation::{
+    Assignment, AssignmentRole, Implementation, ImplementationAction, IndicatorProgress,
+    StakeholderAssessment,
+};
 pub use rightstrack_core::PositionUpdate;
 
 #[derive(Debug, thiserror::Error)]
@@ -335,6 +340,11 @@ pub trait Store: Send + Sync {
         to: RecommendationId,
         decision: Decision,
     ) -> Result<()>;
+
+    /// What has been recorded about the implementation of these recommendations, one
+    /// [`Implementation`] per id in the order given (empty where nothing is recorded),
+    /// read from one snapshot of the database.
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -22,9 +22,9 @@ use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
-    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
-    Suggestion,
+    identity_hash, Backend, Counts, Identity, Implementation, ImportBatch, ImportSummary,
+    NewAction, NewAssessment, NewInstitution, Page, PageRequest, RecommendationFilter, Result,
+    Revision, Store, StoreError, Suggestion,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -1379,5 +1379,19 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
+        let mut client = self.client().await?;
+        // One snapshot for every query of the read.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let rows = crate::implementation::postgres::read(&*tx, ids).await?;
+        tx.commit().await?;
+        crate::implementation::assemble(ids, rows)
     }
 }

@@ -24,9 +24,9 @@ use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::{
-    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
-    Suggestion,
+    identity_hash, Backend, Counts, Identity, Implementation, ImportBatch, ImportSummary,
+    NewAction, NewAssessment, NewInstitution, Page, PageRequest, RecommendationFilter, Result,
+    Revision, Store, StoreError, Suggestion,
 };
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -89,12 +89,12 @@ fn timestamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
+pub(crate) fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
 }
 
-fn parse_date(s: &str) -> Result<Date> {
+pub(crate) fn parse_date(s: &str) -> Result<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
 }
@@ -1325,6 +1325,18 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            // One read transaction: every query sees the same snapshot.
+            let tx = conn.transaction()?;
+            let rows = crate::implementation::sqlite::read(&tx, &ids)?;
+            tx.commit()?;
+            crate::implementation::assemble(&ids, rows)
         })
         .await
     }
