@@ -100,6 +100,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.database).await?;
             crate::cluster::link(store.as_ref(), state, cli.json).await
         }
+        Command::Report {
+            kind,
+            state,
+            cycle,
+            voice,
+            lang,
+            format,
+            published_only,
+            bom,
+            output,
+        } => {
+            let store = open(&cli.database).await?;
+            let request = rightstrack_report::ReportRequest {
+                voice,
+                lang,
+                published_only,
+                ..rightstrack_report::ReportRequest::new(kind, state, u8::from(cycle))
+            };
+            crate::report::write(store.as_ref(), &request, format, bom, &output).await
+        }
         Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
     }
 }

@@ -5,6 +5,7 @@ mod classify;
 mod cluster;
 mod commands;
 mod demo;
+mod report;
 
 use clap::Parser;
 
