@@ -5,7 +5,7 @@
 //! XLSX files converted by LibreOffice.
 //!
 //! Skips with a message when the dossier is absent (set RIGHTSTRACK_DATA to the folder
-//! holding country-dossier/); needs pdftotext and soffice (scripts/test-deps installs them).
+//! holding country-dossier/); needs pdftotext and soffice (scripts/test installs them).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -450,7 +450,7 @@ async fn check_report(
 fn libreoffice_opens(files: &[PathBuf], out: &Path) -> TestResult {
     let Ok(version) = Command::new("soffice").arg("--version").output() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            return Err("soffice is required under CI (scripts/test-deps installs it)".into());
+            return Err("soffice is required under CI (scripts/test installs it)".into());
         }
         eprintln!("SKIPPED LibreOffice check: soffice is not installed (apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)");
         return Ok(());

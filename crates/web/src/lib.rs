@@ -9,6 +9,7 @@ mod i18n;
 mod openapi;
 mod pages;
 mod query;
+mod reports;
 mod schema;
 mod search;
 
@@ -75,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/recommendations/export", get(search::export))
         .route("/recommendations/{id}", get(pages::detail))
         .route("/states/{code}", get(pages::state))
+        .route("/reports", get(reports::page))
+        .route("/reports/download", get(reports::download))
         .route("/static/style.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(from_fn(i18n::negotiate))

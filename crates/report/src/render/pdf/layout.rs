@@ -240,10 +240,16 @@ impl<'m> Layout<'m> {
                     .iter()
                     .filter_map(|r| r.get(c))
                     .map(|cell| cell.text().chars().count())
-                    .chain(table.columns.get(c).map(|h| h.chars().count().min(14)))
                     .max()
-                    .unwrap_or(4);
-                (longest.clamp(4, 60)) as f32
+                    .unwrap_or(0);
+                // Room for the header's longest word, so headers break between words.
+                let header_word = table.columns.get(c).map_or(0, |h| {
+                    h.split_whitespace()
+                        .map(|w| w.chars().count() + 2)
+                        .max()
+                        .unwrap_or(0)
+                });
+                longest.clamp(4, 60).max(header_word) as f32
             })
             .collect();
         let total: f32 = want.iter().sum();
