@@ -103,6 +103,17 @@ pub struct Words {
     pub of: &'static str,
     pub data_table: &'static str,
     pub nothing: &'static str,
+    pub dashboard_public: &'static str,
+    pub dashboard_internal: &'static str,
+    pub all_recommendations: &'static str,
+    pub by_sdg: &'static str,
+    pub by_institution: &'static str,
+    pub by_mechanism: &'static str,
+    pub trend: &'static str,
+    pub trend_desc: &'static str,
+    pub month: &'static str,
+    pub breakdown_desc: &'static str,
+    pub group: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -171,6 +182,17 @@ pub const EN: Words = Words {
     of: "of",
     data_table: "Data table",
     nothing: "None.",
+    dashboard_public: "Implementation dashboard",
+    dashboard_internal: "Coordinator's dashboard (unpublished data included)",
+    all_recommendations: "All recommendations to the State, every mechanism and cycle",
+    by_sdg: "Implementation by Sustainable Development Goal",
+    by_institution: "Implementation by responsible institution",
+    by_mechanism: "Implementation by mechanism",
+    trend: "Implementation over time",
+    trend_desc: "Bar chart of the number of recommendations fully implemented at the end of each month.",
+    month: "Month",
+    breakdown_desc: "Bar chart of the number of recommendations in each group.",
+    group: "Group",
 };
 
 pub const FR: Words = Words {
@@ -239,6 +261,17 @@ pub const FR: Words = Words {
     of: "sur",
     data_table: "Tableau de données",
     nothing: "Aucune.",
+    dashboard_public: "Tableau de bord de la mise en œuvre",
+    dashboard_internal: "Tableau de bord du coordonnateur (données non publiées comprises)",
+    all_recommendations: "Toutes les recommandations adressées à l’État, tous mécanismes et cycles confondus",
+    by_sdg: "Mise en œuvre par objectif de développement durable",
+    by_institution: "Mise en œuvre par institution responsable",
+    by_mechanism: "Mise en œuvre par mécanisme",
+    trend: "Évolution de la mise en œuvre",
+    trend_desc: "Diagramme en barres du nombre de recommandations pleinement mises en œuvre à la fin de chaque mois.",
+    month: "Mois",
+    breakdown_desc: "Diagramme en barres du nombre de recommandations dans chaque groupe.",
+    group: "Groupe",
 };
 
 pub fn status_label(lang: Lang, status: ImplementationStatus) -> &'static str {

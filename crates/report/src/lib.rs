@@ -11,6 +11,7 @@ pub mod export;
 pub mod i18n;
 pub mod render;
 
+pub use build::dashboard::DashboardRequest;
 pub use build::{assemble, ReportKind, ReportRequest, Voice};
 pub use document::Document;
 pub use i18n::Lang;

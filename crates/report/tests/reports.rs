@@ -20,7 +20,8 @@ use rightstrack_core::{
 use rightstrack_ingest::Format as Importer;
 use rightstrack_report::i18n::status_label;
 use rightstrack_report::{
-    assemble, render, Format, Lang, RenderOptions, ReportKind, ReportRequest, Voice,
+    assemble, render, DashboardRequest, Format, Lang, RenderOptions, ReportKind, ReportRequest,
+    Voice,
 };
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
@@ -457,25 +458,33 @@ fn libreoffice_opens(files: &[PathBuf], out: &Path) -> TestResult {
     };
     assert!(version.status.success());
     let profile = tempfile::tempdir()?;
-    let converted = out.join("libreoffice");
-    let status = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.path().display()
-        ))
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(&converted)
-        .args(files)
-        .status()?;
-    assert!(status.success(), "soffice converted the files");
-    for file in files {
-        let pdf = converted.join(file.with_extension("pdf").file_name().ok_or("name")?);
-        let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
-        assert!(
-            size > 1000,
-            "LibreOffice opened {} ({size} bytes of PDF)",
-            file.display()
-        );
+    // One run per extension, each into its own folder: a report's DOCX and XLSX share a
+    // name, and their PDFs must not stand in for each other.
+    for ext in ["docx", "xlsx"] {
+        let group: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == ext))
+            .collect();
+        let converted = out.join(format!("libreoffice-{ext}"));
+        let status = Command::new("soffice")
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.path().display()
+            ))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&converted)
+            .args(&group)
+            .status()?;
+        assert!(status.success(), "soffice converted the {ext} files");
+        for file in group {
+            let pdf = converted.join(file.with_extension("pdf").file_name().ok_or("name")?);
+            let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
+            assert!(
+                size > 1000,
+                "LibreOffice opened {} ({size} bytes of PDF)",
+                file.display()
+            );
+        }
     }
     Ok(())
 }
@@ -549,6 +558,45 @@ async fn reports_from_the_slovenia_dossier() -> TestResult {
             .count(),
         3
     );
+
+    // The coordinator's dashboard covers every cycle; the public one only what is published.
+    let mut all = recs.len() + earlier.len() + cycle(store, 1).await?.len();
+    let dashboard = |published_only| DashboardRequest {
+        today,
+        ..DashboardRequest::new(svn(), Lang::En, published_only)
+    };
+    let internal = rightstrack_report::build::dashboard::build(store, &dashboard(false)).await?;
+    assert_eq!(internal.data.rows.len(), all);
+    let html = String::from_utf8(render(&internal, Format::Html, RenderOptions::default())?)?;
+    assert!(html.contains(&format!("<td>Total</td><td>{all}</td>")));
+    assert!(html.contains("<td>Overdue actions</td><td>1</td>"));
+    assert!(html.contains("<td>Regressions</td><td>1</td>"));
+    assert!(
+        html.contains(&format!("<td>UPR</td><td>{all}</td>")),
+        "by mechanism"
+    );
+    let pdf = out.path().join("dashboard.pdf");
+    std::fs::write(
+        &pdf,
+        render(&internal, Format::Pdf, RenderOptions::default())?,
+    )?;
+    assert!(pdf_text(&pdf)?.contains("Implementation over time"));
+    let public = rightstrack_report::build::dashboard::build(store, &dashboard(true)).await?;
+    assert_eq!(public.data.rows.len(), 0, "nothing is published yet");
+    store
+        .publish(
+            "test",
+            &RecommendationFilter {
+                state: Some(svn()),
+                cycle: Some(3),
+                ..Default::default()
+            },
+            true,
+        )
+        .await?;
+    all = recs.len();
+    let public = rightstrack_report::build::dashboard::build(store, &dashboard(true)).await?;
+    assert_eq!(public.data.rows.len(), all, "the published cycle");
 
     libreoffice_opens(&office, out.path())?;
     db.close().await?;

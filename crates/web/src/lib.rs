@@ -76,6 +76,11 @@ pub fn router(state: AppState) -> Router {
         .route("/recommendations/export", get(search::export))
         .route("/recommendations/{id}", get(pages::detail))
         .route("/states/{code}", get(pages::state))
+        .route("/states/{code}/dashboard", get(reports::public_dashboard))
+        .route(
+            "/states/{code}/dashboard/internal",
+            get(reports::internal_dashboard),
+        )
         .route("/reports", get(reports::page))
         .route("/reports/download", get(reports::download))
         .route("/static/style.css", get(pages::stylesheet))

@@ -2,12 +2,13 @@
 //! report is assembled and written by `rightstrack_report`, as on the command line.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rightstrack_core::{Cycle, StateCode};
 use rightstrack_report::{
-    Format, Lang, RenderOptions, ReportError, ReportKind, ReportRequest, Voice,
+    DashboardRequest, Document, Format, Lang, RenderOptions, ReportError, ReportKind,
+    ReportRequest, Voice,
 };
 use serde::Deserialize;
 
@@ -105,13 +106,6 @@ pub async fn download(
     let doc = rightstrack_report::assemble(app.store.as_ref(), &request)
         .await
         .map_err(report_error)?;
-    // Laying out a PDF takes a noticeable fraction of a second: off the async workers.
-    let bytes = tokio::task::spawn_blocking(move || {
-        rightstrack_report::render(&doc, format, RenderOptions { bom: true })
-    })
-    .await
-    .map_err(|e| ApiError::BadRequest(format!("the report could not be written: {e}")))?
-    .map_err(report_error)?;
     let name = format!(
         "{}-{}-cycle{}-{}.{}",
         request.kind.code(),
@@ -120,17 +114,79 @@ pub async fn download(
         request.voice.code(),
         format.code()
     );
+    send(doc, format, Some(name)).await
+}
+
+/// The document in `format`: attached under `name`, or shown in the browser.
+async fn send(doc: Document, format: Format, name: Option<String>) -> Result<Response, ApiError> {
+    // Laying out a PDF takes a noticeable fraction of a second: off the async workers.
+    let bytes = tokio::task::spawn_blocking(move || {
+        rightstrack_report::render(&doc, format, RenderOptions { bom: true })
+    })
+    .await
+    .map_err(|e| ApiError::BadRequest(format!("the report could not be written: {e}")))?
+    .map_err(report_error)?;
+    let disposition = match name {
+        Some(name) => format!("attachment; filename=\"{name}\""),
+        None => "inline".to_string(),
+    };
     Ok((
         [
             (header::CONTENT_TYPE, format.media_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// `GET /states/{code}/dashboard[?format=pdf]`: the public dashboard, published data only.
+pub async fn public_dashboard(
+    State(app): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, ApiError> {
+    dashboard(app, &ui, &code, query, true).await
+}
+
+/// `GET /states/{code}/dashboard/internal`: the coordinator's dashboard, with unpublished
+/// data. It must sit behind sign-in (a coordinator's role) before it is served.
+pub async fn internal_dashboard(
+    State(app): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, ApiError> {
+    dashboard(app, &ui, &code, query, false).await
+}
+
+async fn dashboard(
+    app: AppState,
+    ui: &Ui,
+    code: &str,
+    query: DashboardQuery,
+    published_only: bool,
+) -> Result<Response, ApiError> {
+    let state = StateCode::parse(code).map_err(|e| bad("state", e))?;
+    let format = match &query.format {
+        Some(f) => Format::parse(f).map_err(|e| bad("format", e))?,
+        None => Format::Html,
+    };
+    // The report's language follows the page's where reports have it.
+    let lang = Lang::parse(ui.lang()).unwrap_or(Lang::En);
+    let request = DashboardRequest::new(state, lang, published_only);
+    let doc = rightstrack_report::build::dashboard::build(app.store.as_ref(), &request)
+        .await
+        .map_err(report_error)?;
+    let name = (format != Format::Html).then(|| format!("dashboard-{state}.{}", format.code()));
+    send(doc, format, name).await
 }
 
 fn report_error(e: ReportError) -> ApiError {

@@ -65,3 +65,35 @@ async fn reports_page_offers_the_reports_and_downloads_them() -> Result<(), Erro
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn dashboards_show_published_data_to_the_public() -> Result<(), Error> {
+    let (app, db) = app().await?;
+    // Nothing is published in the fixture: the public sees none of it, the coordinator all.
+    let public = body(request(&app, "/states/SVN/dashboard", &[]).await?).await?;
+    assert!(public.contains("<h1>Implementation dashboard</h1>"));
+    assert!(public.contains("0 recommendations received in this cycle"));
+    let internal = body(request(&app, "/states/SVN/dashboard/internal", &[]).await?).await?;
+    assert!(internal.contains("2 recommendations received in this cycle"));
+    assert!(internal.contains("<td>UPR</td><td>2</td>"), "by mechanism");
+    assert!(internal.contains("<svg"), "charts");
+
+    db.store
+        .publish(
+            "t",
+            &rightstrack_store::RecommendationFilter::default(),
+            true,
+        )
+        .await?;
+    let public = body(request(&app, "/states/SVN/dashboard?lang=fr", &[]).await?).await?;
+    assert!(public.contains("Tableau de bord de la mise en œuvre"));
+    assert!(public.contains("2 recommandations reçues"));
+
+    let xlsx = request(&app, "/states/SVN/dashboard?format=xlsx", &[]).await?;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert_eq!(
+        xlsx.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"dashboard-SVN.xlsx\""
+    );
+    Ok(())
+}

@@ -152,19 +152,20 @@ impl Tally {
 /// What to read.
 pub struct Scope {
     pub state: StateCode,
-    pub cycle: u8,
+    /// One UPR cycle; `None` for every mechanism and cycle (the dashboards).
+    pub cycle: Option<u8>,
     pub voice: Voice,
     pub lang: Lang,
     pub published_only: bool,
 }
 
-/// Reads the UPR recommendations of a state's cycle with their implementation, themes
-/// and voice's status, in id order.
+/// Reads the UPR recommendations of a state's cycle (or every recommendation to the state)
+/// with their implementation, themes and voice's status, in id order.
 pub async fn load(store: &dyn Store, scope: &Scope) -> Result<Vec<Entry>, ReportError> {
     let filter = RecommendationFilter {
         state: Some(scope.state),
-        cycle: Some(scope.cycle),
-        mechanism: Some(Mechanism::Upr),
+        cycle: scope.cycle,
+        mechanism: scope.cycle.map(|_| Mechanism::Upr),
         published_only: scope.published_only,
         ..Default::default()
     };

@@ -1,6 +1,7 @@
 //! From the store to a [`Document`]: which recommendations a report covers, what it says
 //! about each, and its figures.
 
+pub mod dashboard;
 pub mod facts;
 mod follow_up;
 mod hrc_brief;
@@ -112,7 +113,7 @@ impl ReportRequest {
     fn scope(&self, state: StateCode) -> facts::Scope {
         facts::Scope {
             state,
-            cycle: self.cycle,
+            cycle: Some(self.cycle),
             voice: self.voice,
             lang: self.lang,
             published_only: self.published_only,
