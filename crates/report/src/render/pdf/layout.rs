@@ -123,30 +123,37 @@ impl<'m> Layout<'m> {
     }
 
     /// Breaks `text` into lines no wider than `width`; a word wider than a line is cut.
+    /// Widths add up character by character, so each word is measured once.
     pub fn wrap(&mut self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
+        let space = self.metrics.width(face, size, " ");
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
-            let mut line = String::new();
+            let (mut line, mut line_w) = (String::new(), 0.0);
             for word in paragraph.split_whitespace() {
-                let candidate = if line.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{line} {word}")
-                };
-                if self.metrics.width(face, size, &candidate) <= width {
-                    line = candidate;
+                let word_w = self.metrics.width(face, size, word);
+                if line.is_empty() && word_w <= width {
+                    (line, line_w) = (word.to_string(), word_w);
+                    continue;
+                }
+                if !line.is_empty() && line_w + space + word_w <= width {
+                    line.push(' ');
+                    line.push_str(word);
+                    line_w += space + word_w;
                     continue;
                 }
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
                 }
+                line_w = 0.0;
                 // The word alone may still be too wide: cut it.
                 for c in word.chars() {
-                    line.push(c);
-                    if self.metrics.width(face, size, &line) > width && line.chars().count() > 1 {
-                        line.pop();
-                        lines.push(std::mem::replace(&mut line, c.to_string()));
+                    let c_w = self.metrics.width(face, size, c.encode_utf8(&mut [0; 4]));
+                    if line_w + c_w > width && !line.is_empty() {
+                        lines.push(std::mem::take(&mut line));
+                        line_w = 0.0;
                     }
+                    line.push(c);
+                    line_w += c_w;
                 }
             }
             lines.push(line);
