@@ -114,6 +114,7 @@ pub struct Words {
     pub month: &'static str,
     pub breakdown_desc: &'static str,
     pub group: &'static str,
+    pub summary_all: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -193,6 +194,7 @@ pub const EN: Words = Words {
     month: "Month",
     breakdown_desc: "Bar chart of the number of recommendations in each group.",
     group: "Group",
+    summary_all: "recommendations to the State; fully implemented:",
 };
 
 pub const FR: Words = Words {
@@ -272,6 +274,7 @@ pub const FR: Words = Words {
     month: "Mois",
     breakdown_desc: "Diagramme en barres du nombre de recommandations dans chaque groupe.",
     group: "Groupe",
+    summary_all: "recommandations adressées à l’État ; pleinement mises en œuvre :",
 };
 
 pub fn status_label(lang: Lang, status: ImplementationStatus) -> &'static str {

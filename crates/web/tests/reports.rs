@@ -72,9 +72,9 @@ async fn dashboards_show_published_data_to_the_public() -> Result<(), Error> {
     // Nothing is published in the fixture: the public sees none of it, the coordinator all.
     let public = body(request(&app, "/states/SVN/dashboard", &[]).await?).await?;
     assert!(public.contains("<h1>Implementation dashboard</h1>"));
-    assert!(public.contains("0 recommendations received in this cycle"));
+    assert!(public.contains("0 recommendations to the State; fully implemented: 0."));
     let internal = body(request(&app, "/states/SVN/dashboard/internal", &[]).await?).await?;
-    assert!(internal.contains("2 recommendations received in this cycle"));
+    assert!(internal.contains("2 recommendations to the State; fully implemented: 0."));
     assert!(internal.contains("<td>UPR</td><td>2</td>"), "by mechanism");
     assert!(internal.contains("<svg"), "charts");
 
@@ -87,7 +87,7 @@ async fn dashboards_show_published_data_to_the_public() -> Result<(), Error> {
         .await?;
     let public = body(request(&app, "/states/SVN/dashboard?lang=fr", &[]).await?).await?;
     assert!(public.contains("Tableau de bord de la mise en œuvre"));
-    assert!(public.contains("2 recommandations reçues"));
+    assert!(public.contains("2 recommandations adressées à l’État"));
 
     let xlsx = request(&app, "/states/SVN/dashboard?format=xlsx", &[]).await?;
     assert_eq!(xlsx.status(), StatusCode::OK);

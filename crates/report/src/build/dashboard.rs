@@ -59,7 +59,7 @@ pub async fn build(store: &dyn Store, request: &DashboardRequest) -> Result<Docu
         paragraph(format!(
             "{} {} {}.",
             tally.total,
-            w.summary_sentence,
+            w.summary_all,
             tally.status(ImplementationStatus::FullyImplemented)
         )),
         Block::Table {

@@ -196,8 +196,9 @@ impl<'m> Layout<'m> {
             2 => 12.5,
             _ => 10.5,
         };
-        // Keep a heading with at least three lines of what follows.
-        self.ensure(size * LEADING * 2.0 + BODY * LEADING * 3.0);
+        // Keep a heading with the start of what follows (a table's caption, header and
+        // first rows need about 80 points).
+        self.ensure(size * LEADING * 2.0 + 80.0);
         self.y += size * 0.6;
         self.text_block(text, Face::Bold, size, MARGIN, WIDTH);
         if level == 1 {
