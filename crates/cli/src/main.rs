@@ -6,6 +6,7 @@ mod classify;
 mod cluster;
 mod commands;
 mod demo;
+mod report;
 mod tracking;
 mod tracking_args;
 
