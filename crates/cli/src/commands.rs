@@ -124,7 +124,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cli.database).await?;
             crate::tracking::jobs(store.as_ref(), command, cli.json).await
         }
-        Command::Serve { addr, demo } => serve(&cli.database, addr, demo).await,
+        Command::Serve {
+            addr,
+            demo,
+            secure_cookies,
+            trust_proxy,
+        } => {
+            let config = rightstrack_web::WebConfig {
+                secure_cookies,
+                trust_proxy,
+                reprisals_key: rightstrack_auth::sealed::Key::from_env()
+                    .context("cannot read the reprisals key")?
+                    .map(Arc::new),
+                ..Default::default()
+            };
+            serve(&cli.database, addr, demo, config).await
+        }
+        Command::User { what } => {
+            let store = open(&cli.database).await?;
+            crate::accounts::user(store.as_ref(), what, cli.json).await
+        }
+        Command::Reprisals { what } => {
+            let store = open(&cli.database).await?;
+            crate::accounts::reprisals(store.as_ref(), what).await
+        }
     }
 }
 
@@ -348,7 +371,12 @@ pub async fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(url: &str, addr: std::net::SocketAddr, demo: bool) -> Result<ExitCode> {
+async fn serve(
+    url: &str,
+    addr: std::net::SocketAddr,
+    demo: bool,
+    mut config: rightstrack_web::WebConfig,
+) -> Result<ExitCode> {
     // The demo lives in a folder that is removed when the server stops.
     let demo_dir = if demo {
         Some(tempfile::tempdir().context("cannot create a folder for the demo database")?)
@@ -364,6 +392,22 @@ async fn serve(url: &str, addr: std::net::SocketAddr, demo: bool) -> Result<Exit
         crate::demo::seed(store.as_ref())
             .await
             .context("cannot load the demo data")?;
+        if config.reprisals_key.is_none() {
+            // A throwaway key for a throwaway database: the demo's register works.
+            let key = rightstrack_auth::sealed::Key::generate()?;
+            config.reprisals_key =
+                Some(Arc::new(rightstrack_auth::sealed::Key::from_base64(&key)?));
+        }
+    } else if store.users().await?.is_empty() {
+        println!(
+            "No accounts yet: the public pages work, nothing can be changed. Create the first administrator with\n  \
+             rightstrack user add NAME --role admin   (with the same --database)"
+        );
+    }
+    if config.reprisals_key.is_none() {
+        tracing::info!(
+            "the reprisals register is closed: no key (set RIGHTSTRACK_REPRISALS_KEY_FILE; see docs/security.md)"
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another server running there? Use --addr")
@@ -371,17 +415,20 @@ async fn serve(url: &str, addr: std::net::SocketAddr, demo: bool) -> Result<Exit
     let local = listener.local_addr()?;
     if demo {
         println!("rightstrack demo (fictional data) at http://{local}/");
+        println!("demo accounts (demo only): {}", crate::demo::ACCOUNTS_HELP);
     } else {
         println!(
             "rightstrack serving {} at http://{local}/",
             store.backend().name()
         );
     }
-    let state = rightstrack_web::AppState::new(store)
+    let state = rightstrack_web::AppState::with_config(store, config)
         .await
         .context("cannot build the search index")?;
     let follower = rightstrack_web::follow_store(&state, std::time::Duration::from_secs(1));
     let app = rightstrack_web::router(state);
+    // Peer addresses reach the handlers, for sign-in limits and the audit log.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

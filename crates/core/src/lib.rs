@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod evidence;
 pub mod mechanism;
 pub mod recommendation;
+pub mod reprisals;
 pub mod review;
 pub mod signals;
 pub mod state;
@@ -19,7 +20,7 @@ pub mod tracking;
 
 mod reference;
 
-pub use access::{AuditEntry, Role};
+pub use access::{AuditEntry, Permission, Role};
 pub use cluster::{Cluster, ClusterKind, Decision, LinkKind, RecommendationLink};
 pub use mechanism::{Committee, Mechanism};
 pub use recommendation::{

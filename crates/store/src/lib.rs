@@ -6,6 +6,7 @@
 //! conversion of stored rows into domain types ([`rows`]) and the migration runner
 //! ([`migrate`]). Each backend holds only its SQL.
 
+pub mod accounts;
 pub mod clusters;
 mod filter;
 pub mod merge;
@@ -27,6 +28,7 @@ use rightstrack_core::{
 };
 use serde::Serialize;
 
+pub use accounts::Accounts;
 pub use clusters::NewCluster;
 pub use rightstrack_core::PositionUpdate;
 pub use tracking::{
@@ -119,6 +121,8 @@ impl std::ops::AddAssign for ImportSummary {
 /// Filters over recommendations; every field narrows the set.
 #[derive(Debug, Clone, Default)]
 pub struct RecommendationFilter {
+    /// One recommendation (for example to publish it alone).
+    pub id: Option<RecommendationId>,
     pub state: Option<StateCode>,
     pub cycle: Option<u8>,
     pub session: Option<u16>,
@@ -209,7 +213,7 @@ pub struct NewAssessment {
 /// The storage interface. Small on purpose: each method is one unit of work, done in one
 /// transaction, so that a crash leaves the database as it was before the call.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations and refreshes the reference data (states, taxonomies).
@@ -239,13 +243,18 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<(Revision, Recommendation)>>;
 
-    async fn counts(&self) -> Result<Counts>;
+    /// The figures; with `published_only`, of published records alone (the public's).
+    async fn counts(&self, published_only: bool) -> Result<Counts>;
 
     /// The states that have recommendations, with their number.
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>>;
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>>;
 
     /// Number of recommendations per (state, cycle, mechanism), for state pages.
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>>;
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>>;
 
     async fn create_institution(&self, actor: &str, institution: NewInstitution) -> Result<i64>;
 
@@ -455,6 +464,24 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// `AND published = TRUE` when only published rows count, for appending to a WHERE.
+pub(crate) fn published_clause(published_only: bool) -> &'static str {
+    if published_only {
+        " AND published = TRUE"
+    } else {
+        ""
+    }
+}
+
+/// What the audit log names as changed by a write over `filter`: one recommendation
+/// (so that its page shows the change in its history), or a set of them.
+pub(crate) fn audit_target(filter: &RecommendationFilter) -> (&'static str, Option<String>) {
+    match filter.id {
+        Some(id) => ("recommendation", Some(id.to_string())),
+        None => ("recommendations", None),
+    }
 }
 
 /// Puts records fetched by id back in the order the ids were asked in.

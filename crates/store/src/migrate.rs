@@ -30,7 +30,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_cluster_decisions.sql"),
         postgres: include_str!("../migrations/postgres/0003_cluster_decisions.sql"),
     },
-    // Version 4 is the accounts migration (users, sessions, audit).
+    Migration {
+        version: 4,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0004_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_accounts.sql"),
+    },
     Migration {
         version: 5,
         name: "tracking",

@@ -24,11 +24,11 @@ use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::tracking::StatusSubject;
 use crate::{
-    identity_hash, ActionQuery, ActionRecord, Activity, Assign, AssignSummary, Assignment, Backend,
-    Counts, CurrentStatus, Deadline, EvidenceFile, Identity, ImportBatch, ImportSummary,
-    IndicatorRecord, NewAction, NewAssessment, NewIndicator, NewInstitution, NewProgress,
-    Notification, Page, PageRequest, Recipient, RecommendationFilter, RegressionRecord, Reminder,
-    Result, Revision, Store, StoreError, Suggestion,
+    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
+    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
+    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
+    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
+    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -96,7 +96,7 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
-    async fn client(&self) -> Result<Object> {
+    pub(crate) async fn client(&self) -> Result<Object> {
         self.pool
             .get()
             .await
@@ -104,7 +104,7 @@ impl PostgresStore {
     }
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &Transaction<'_>,
     actor: &str,
     action: &str,
@@ -604,7 +604,7 @@ fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-fn count(n: i64) -> u64 {
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
@@ -837,13 +837,19 @@ impl Store for PostgresStore {
             .collect())
     }
 
-    async fn counts(&self) -> Result<Counts> {
+    async fn counts(&self, published_only: bool) -> Result<Counts> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         let row = client
             .query_one(
-                "SELECT (SELECT COUNT(*) FROM recommendations), (SELECT COUNT(DISTINCT state_code) FROM recommendations),
-                        (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM institutions),
-                        (SELECT COUNT(*) FROM actions), (SELECT COUNT(*) FROM assessments)",
+                &format!(
+                    "SELECT (SELECT COUNT(*) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(DISTINCT state_code) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(DISTINCT document_id) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM institutions WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM actions WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM assessments WHERE TRUE{p})"
+                ),
                 &[],
             )
             .await?;
@@ -857,10 +863,11 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         client
-            .query("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code", &[])
+            .query(&format!("SELECT state_code, COUNT(*) FROM recommendations WHERE TRUE{p} GROUP BY state_code ORDER BY state_code"), &[])
             .await?
             .iter()
             .map(|r| {
@@ -871,12 +878,17 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         client
             .query(
-                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = $1
-                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism",
+                &format!("SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = $1{p}
+                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism"),
                 &[&state.as_str()],
             )
             .await?
@@ -1026,8 +1038,8 @@ impl Store for PostgresStore {
             &tx,
             actor,
             if published { "publish" } else { "unpublish" },
-            "recommendations",
-            None,
+            audit_target(filter).0,
+            audit_target(filter).1,
             serde_json::json!({"count": changed}),
         )
         .await?;

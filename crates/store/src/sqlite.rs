@@ -26,11 +26,11 @@ use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
 use crate::tracking::StatusSubject;
 use crate::{
-    identity_hash, ActionQuery, ActionRecord, Activity, Assign, AssignSummary, Assignment, Backend,
-    Counts, CurrentStatus, Deadline, EvidenceFile, Identity, ImportBatch, ImportSummary,
-    IndicatorRecord, NewAction, NewAssessment, NewIndicator, NewInstitution, NewProgress,
-    Notification, Page, PageRequest, Recipient, RecommendationFilter, RegressionRecord, Reminder,
-    Result, Revision, Store, StoreError, Suggestion,
+    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
+    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
+    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
+    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
+    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
 };
 
 mod tracking;
@@ -72,7 +72,7 @@ impl SqliteStore {
     }
 
     /// Runs blocking database work off the async runtime.
-    async fn run<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -87,15 +87,15 @@ impl SqliteStore {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
 }
 
-fn timestamp(t: OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
+pub(crate) fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
 }
@@ -109,7 +109,7 @@ fn date_text(d: Date) -> String {
     d.to_string()
 }
 
-fn audit(
+pub(crate) fn audit(
     tx: &Transaction<'_>,
     actor: &str,
     action: &str,
@@ -910,10 +910,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn counts(&self) -> Result<Counts> {
-        self.run(|conn| {
+    async fn counts(&self, published_only: bool) -> Result<Counts> {
+        self.run(move |conn| {
+            let p = published_clause(published_only);
             let count = |sql: &str| -> Result<u64> {
-                let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+                let n: i64 = conn.query_row(&format!("{sql} WHERE TRUE{p}"), [], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or_default())
             };
             Ok(Counts {
@@ -921,7 +922,7 @@ impl Store for SqliteStore {
                 states_under_review: count(
                     "SELECT COUNT(DISTINCT state_code) FROM recommendations",
                 )?,
-                documents: count("SELECT COUNT(*) FROM documents")?,
+                documents: count("SELECT COUNT(DISTINCT document_id) FROM recommendations")?,
                 institutions: count("SELECT COUNT(*) FROM institutions")?,
                 actions: count("SELECT COUNT(*) FROM actions")?,
                 assessments: count("SELECT COUNT(*) FROM assessments")?,
@@ -930,9 +931,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
-        self.run(|conn| {
-            let mut stmt = conn.prepare("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code")?;
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>> {
+        self.run(move |conn| {
+            let p = published_clause(published_only);
+            let mut stmt = conn.prepare(&format!("SELECT state_code, COUNT(*) FROM recommendations WHERE TRUE{p} GROUP BY state_code ORDER BY state_code"))?;
             let mut q = stmt.query([])?;
             let mut out = Vec::new();
             while let Some(r) = q.next()? {
@@ -946,12 +948,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>> {
         self.run(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = ?1
-                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism",
-            )?;
+            let p = published_clause(published_only);
+            let mut stmt = conn.prepare(&format!(
+                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = ?1{p}
+                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism"
+            ))?;
             let mut q = stmt.query([state.as_str()])?;
             let mut out = Vec::new();
             while let Some(r) = q.next()? {
@@ -1085,7 +1092,8 @@ impl Store for SqliteStore {
                 r = values.len() - 1
             );
             let changed = tx.execute(&sql, params_from_iter(values.iter()))?;
-            audit(&tx, &actor, if published { "publish" } else { "unpublish" }, "recommendations", None, serde_json::json!({"count": changed}))?;
+            let (entity, entity_id) = audit_target(&filter);
+            audit(&tx, &actor, if published { "publish" } else { "unpublish" }, entity, entity_id, serde_json::json!({"count": changed}))?;
             tx.commit()?;
             Ok(changed as u64)
         })

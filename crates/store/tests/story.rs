@@ -86,7 +86,7 @@ async fn story(store: &dyn Store) -> TestResult {
     };
     assert_eq!(store.import(dry).await?.imported, 1);
     assert_eq!(
-        store.counts().await?.recommendations,
+        store.counts(false).await?.recommendations,
         3,
         "a dry run writes nothing"
     );
@@ -347,7 +347,7 @@ async fn story(store: &dyn Store) -> TestResult {
             },
         )
         .await?;
-    let counts = store.counts().await?;
+    let counts = store.counts(false).await?;
     assert_eq!(
         (counts.institutions, counts.actions, counts.assessments),
         (1, 1, 1)
@@ -417,8 +417,8 @@ async fn story(store: &dyn Store) -> TestResult {
         "publication changes the published ones"
     );
 
-    assert_eq!(store.reviewed_states().await?, vec![(code("SVN"), 3)]);
-    let summary = store.state_summary(code("SVN")).await?;
+    assert_eq!(store.reviewed_states(false).await?, vec![(code("SVN"), 3)]);
+    let summary = store.state_summary(code("SVN"), false).await?;
     assert_eq!(
         summary,
         vec![

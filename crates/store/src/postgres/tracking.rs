@@ -997,9 +997,10 @@ pub(super) async fn add_assessment(
         &tx,
         actor,
         "create",
-        "assessment",
-        Some(id.to_string()),
-        serde_json::json!({"recommendation": a.recommendation_id.0, "stakeholder": a.stakeholder.code(),
+        // Named after the recommendation, so that its page's history shows it.
+        "recommendation_assessment",
+        Some(a.recommendation_id.0.to_string()),
+        serde_json::json!({"assessment": id, "stakeholder": a.stakeholder.code(),
                            "before": before.map(|s| s.code()), "after": a.status.code()}),
     )
     .await?;
