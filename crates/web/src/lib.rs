@@ -6,6 +6,7 @@
 mod admin;
 mod api;
 pub mod auth;
+mod clusters;
 mod error;
 mod i18n;
 mod openapi;
@@ -185,11 +186,13 @@ fn routes() -> routes::Routes {
             P::UpdateAssigned,
             tracking::add_indicator,
         )
-        .post(
+        .post_large(
             "/api/v1/actions/{id}/indicators/{indicator}/progress",
             P::UpdateAssigned,
             tracking::report_progress,
+            tracking::PROGRESS_BODY_BYTES,
         )
+        .get("/evidence/{id}", P::ReadPublished, tracking::evidence)
         .get(
             "/api/v1/recommendations/{id}/implementation",
             P::ReadRegistry,
@@ -200,6 +203,28 @@ fn routes() -> routes::Routes {
             P::ReadRegistry,
             tracking::state_signals,
         )
+        .get(
+            "/api/v1/states/{code}/clusters",
+            P::ReadPublished,
+            clusters::api_clusters,
+        )
+        .get(
+            "/api/v1/recommendations/{id}/links",
+            P::ReadPublished,
+            clusters::api_links,
+        )
+        .post(
+            "/api/v1/clusters/{id}/title",
+            P::EditRegistry,
+            clusters::rename,
+        )
+        .post(
+            "/api/v1/clusters/{id}/members",
+            P::EditRegistry,
+            clusters::member,
+        )
+        .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
+        .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
         .get("/", P::ReadPublished, pages::home)
         .get("/static/style.css", P::ReadPublished, pages::stylesheet)
         .get("/recommendations", P::ReadPublished, search::page)

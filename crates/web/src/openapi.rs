@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use crate::{api, auth, error, records, schema, search, tracking};
+use crate::{api, auth, clusters, error, records, schema, search, tracking};
 
 /// Declares the bearer token the API takes (an API token made on the account page).
 struct BearerToken;
@@ -56,6 +56,11 @@ impl Modify for BearerToken {
         records::publication_api,
         records::status_api,
         records::assessment_api,
+        clusters::api_clusters,
+        clusters::api_links,
+        clusters::rename,
+        clusters::member,
+        clusters::decide,
         tracking::institutions,
         tracking::create_institution,
         tracking::dashboard,
@@ -86,6 +91,7 @@ impl Modify for BearerToken {
         (name = "recommendations", description = "Recommendations and their search"),
         (name = "tracking", description = "Publication, implementation status and assessments"),
         (name = "accounts", description = "The account a request is made as"),
+        (name = "clusters", description = "Clusters of overlapping recommendations and cross-cycle links"),
         (name = "meta", description = "This document"),
         (name = "operations", description = "Probes for process supervisors"),
     )

@@ -164,6 +164,8 @@ struct Detail {
     /// (when, who, what), newest first; for those who may read the registry.
     history: Vec<(String, String, String)>,
     statuses: Vec<(&'static str, String)>,
+    /// (how it relates, other id, other text, where the other is from), earlier first.
+    links: Vec<(String, i64, String, String)>,
 }
 
 pub async fn detail(
@@ -191,6 +193,30 @@ pub async fn detail(
         } else {
             Vec::new()
         };
+        let (found, others) = crate::clusters::links(&app, &viewer, id).await?;
+        let links = found
+            .iter()
+            .filter_map(|l| {
+                let (other, key) = if l.from == id {
+                    (l.to, format!("link_kind.{}", l.kind.code()))
+                } else {
+                    (l.from, format!("link_kind.{}.by", l.kind.code()))
+                };
+                let r = others.get(&other)?;
+                let mut meta = vec![ui.mechanism(&r.mechanism)];
+                meta.extend(r.cycle.map(|c| ui.tr("value.cycle", "n", c)));
+                meta.extend(r.position.map(|p| ui.position(p)));
+                if l.decision != rightstrack_core::Decision::Proposed {
+                    meta.push(ui.t(&format!("decision.{}", l.decision.code())).to_string());
+                }
+                Some((
+                    ui.t(&key).to_string(),
+                    other.0,
+                    r.text.clone(),
+                    meta.join(" · "),
+                ))
+            })
+            .collect();
         let statuses = ImplementationStatus::ALL
             .iter()
             .map(|s| (s.code(), ui.t(&format!("status.{}", s.code())).to_string()))
@@ -200,6 +226,7 @@ pub async fn detail(
             ui: ui.clone(),
             history,
             statuses,
+            links,
         })
     }
     .await;
