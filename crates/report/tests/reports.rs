@@ -398,6 +398,10 @@ async fn check_report(
                     ] {
                         assert!(text.contains(heading), "{name}: PDF has {heading}");
                     }
+                    assert!(
+                        text.contains(&squash(w.register_year)),
+                        "{name}: the register's aggregate"
+                    );
                 }
             }
             Format::Docx => {
@@ -503,6 +507,16 @@ async fn reports_from_the_slovenia_dossier() -> TestResult {
     let earlier = cycle(store, 2).await?;
     assert!(recs.len() > 100, "cycle 3 imported: {}", recs.len());
     record_tracking(store, &recs, &earlier).await?;
+    // The reprisals register's published aggregate (five cases, two in 2025).
+    store
+        .publish_case_summary(
+            "officer",
+            Some(
+                r#"{"total":{"exact":5},"by_year":[[2024,{"exact":3}],[2025,{"fewer_than":3}]],"by_kind":[],"referred":{"fewer_than":3}}"#
+                    .into(),
+            ),
+        )
+        .await?;
 
     let out = tempfile::tempdir()?;
     let mut office = Vec::new();

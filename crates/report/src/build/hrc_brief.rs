@@ -78,6 +78,34 @@ pub async fn build(
         },
     });
 
+    // The register itself is sealed; only the aggregate its officer chose to publish is
+    // ever used here.
+    if let Some(published) = store.case_summary().await? {
+        if let Ok(summary) =
+            serde_json::from_str::<rightstrack_core::reprisals::Summary>(&published.summary)
+        {
+            blocks.push(Block::Table {
+                table: Table {
+                    caption: w.register.to_string(),
+                    columns: vec![w.register_year.to_string(), w.count.to_string()],
+                    rows: summary
+                        .by_year
+                        .iter()
+                        .map(|(y, n)| vec![y.to_string().into(), n.to_string().into()])
+                        .chain(std::iter::once(vec![
+                            w.total.to_string().into(),
+                            summary.total.to_string().into(),
+                        ]))
+                        .chain(std::iter::once(vec![
+                            w.register_referred.to_string().into(),
+                            summary.referred.to_string().into(),
+                        ]))
+                        .collect(),
+                },
+            });
+        }
+    }
+
     blocks.push(heading(1, w.comparison));
     blocks.extend(comparison(store, request, &tally, unimplemented.len() as u64, &entries).await?);
 
