@@ -1,0 +1,103 @@
+//! `rightstrack serve`: the web server, with a graceful stop on SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::commands::open;
+
+pub async fn serve(url: &str, addr: SocketAddr, grace: Duration, demo: bool) -> Result<ExitCode> {
+    // Listen for the signals before anything slow: a stop asked during start-up (the
+    // index build takes seconds on a large database) is then a clean stop, not a kill.
+    let signal = stop_signal()?;
+    // The demo lives in a folder that is removed when the server stops.
+    let demo_dir = if demo {
+        Some(tempfile::tempdir().context("cannot create a folder for the demo database")?)
+    } else {
+        None
+    };
+    let url = match &demo_dir {
+        Some(dir) => format!("sqlite://{}", dir.path().join("demo.db").display()),
+        None => url.to_string(),
+    };
+    let store = open(&url).await?;
+    if demo {
+        crate::demo::seed(store.as_ref())
+            .await
+            .context("cannot load the demo data")?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another server running there? Use --addr")
+    })?;
+    let local = listener.local_addr()?;
+    let backend = store.backend();
+    let state = rightstrack_web::AppState::new(store)
+        .await
+        .context("cannot build the search index")?;
+    // Said once the server can answer: scripts wait for this line.
+    if demo {
+        println!("rightstrack demo (fictional data) at http://{local}/");
+    } else {
+        println!("rightstrack serving {} at http://{local}/", backend.name());
+    }
+    let follower = rightstrack_web::follow_store(&state, Duration::from_secs(1));
+    let app = rightstrack_web::router(state);
+    // On a stop signal the listener closes and in-flight requests may finish, for at most
+    // `grace`: a client that never finishes must not hold the stop up forever.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let shutdown = {
+        let stopping = stopping.clone();
+        async move {
+            signal.await;
+            tracing::info!(
+                grace_seconds = grace.as_secs(),
+                "shutting down: finishing the requests in flight"
+            );
+            stopping.notify_one();
+        }
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    tokio::select! {
+        served = server => served.context("the server stopped with an error")?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(
+            grace_seconds = grace.as_secs(),
+            "requests still running after the shutdown grace period; stopping anyway"
+        ),
+    }
+    tracing::info!("stopped");
+    follower.abort();
+    drop(demo_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed now, not when the
+/// future is first polled.
+#[cfg(unix)]
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C (SIGINT)")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    })
+}
