@@ -6,6 +6,7 @@
 mod api;
 mod error;
 mod i18n;
+mod metrics;
 mod openapi;
 mod pages;
 mod query;
@@ -76,7 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/recommendations/{id}", get(pages::detail))
         .route("/states/{code}", get(pages::state))
         .route("/static/style.css", get(pages::stylesheet))
+        .route("/metrics", get(metrics::serve))
         .fallback(pages::not_found)
         .layer(from_fn(i18n::negotiate))
+        .layer(from_fn(metrics::track))
         .with_state(state)
 }
