@@ -518,4 +518,37 @@ mod tests {
         assert_eq!(tool_major("psql (PostgreSQL) 9.6.24\n"), Some(9));
         assert_eq!(tool_major("something else"), None);
     }
+
+    #[test]
+    fn a_missing_tool_says_what_to_install() {
+        let message = check_tool("rightstrack-no-such-pg_dump", 15)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("not found") && message.contains("postgresql-client-15"),
+            "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tool_of_another_major_version_is_refused() -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let fake = dir.path().join("pg_dump");
+        std::fs::write(&fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 14.11'\n")?;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))?;
+        let tool = fake.display().to_string();
+        let message = check_tool(&tool, 16)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("version 14") && message.contains("PostgreSQL 16"),
+            "{message}"
+        );
+        assert!(check_tool(&tool, 14).is_ok());
+        Ok(())
+    }
 }
