@@ -239,5 +239,91 @@ pub enum Command {
         /// Start on a fresh throwaway database filled with the (fictional) demo data set.
         #[arg(long)]
         demo: bool,
+        /// Mark cookies Secure: set this whenever users reach the site over HTTPS.
+        #[arg(long, env = "RIGHTSTRACK_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Take client addresses from X-Forwarded-For (only behind a proxy that sets it).
+        #[arg(long, env = "RIGHTSTRACK_TRUST_PROXY")]
+        trust_proxy: bool,
+    },
+
+    /// Accounts: add, change, disable, list, and API tokens.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+
+    /// The reprisals register's encryption key.
+    Reprisals {
+        #[command(subcommand)]
+        what: ReprisalsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is asked twice at a terminal, or read from one line
+    /// of standard input.
+    Add {
+        username: String,
+        /// admin, coordinator, focal_point, nhri, cso, un, parliament, viewer or reprisals_officer.
+        #[arg(long)]
+        role: String,
+        /// The institution's number the user acts for (focal points, NHRI, CSOs …).
+        #[arg(long)]
+        institution: Option<i64>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password; the user's sessions end.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Stop an account from signing in or using its tokens.
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    /// Change a user's role (and institution); their sessions end.
+    Role {
+        username: String,
+        role: String,
+        #[arg(long)]
+        institution: Option<i64>,
+    },
+    List,
+    /// Make an API token for a user; printed once, stored only as a hash.
+    Token {
+        username: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// read or write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until it expires; never when absent.
+        #[arg(long)]
+        days: Option<u16>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReprisalsCommand {
+    /// Write a new random key to a file readable by its owner only.
+    Keygen {
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Re-encrypt every case from the current key (RIGHTSTRACK_REPRISALS_KEY_FILE) to the
+    /// key in this file, in one transaction.
+    RotateKey {
+        #[arg(long)]
+        new_key_file: PathBuf,
     },
 }

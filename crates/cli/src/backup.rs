@@ -29,7 +29,7 @@ pub async fn restore(url: &str, file: &Path, force: bool, json: bool) -> Result<
         .with_context(|| format!("restore from {} failed", file.display()))?;
     // Opening migrates: a backup from an older version is brought up to date.
     let store = crate::commands::open(url).await?;
-    let counts = store.counts().await?;
+    let counts = store.counts(false).await?;
     if json {
         println!(
             "{}",

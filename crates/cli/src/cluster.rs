@@ -26,7 +26,7 @@ async fn states(store: &dyn Store, state: Option<StateCode>) -> Result<Vec<State
     Ok(match state {
         Some(s) => vec![s],
         None => store
-            .reviewed_states()
+            .reviewed_states(false)
             .await?
             .into_iter()
             .map(|(s, _)| s)

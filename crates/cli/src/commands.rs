@@ -131,15 +131,34 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             addr,
             shutdown_grace,
             demo,
+            secure_cookies,
+            trust_proxy,
         } => {
+            let config = rightstrack_web::WebConfig {
+                secure_cookies,
+                trust_proxy,
+                reprisals_key: rightstrack_auth::sealed::Key::from_env()
+                    .context("cannot read the reprisals key")?
+                    .map(Arc::new),
+                ..Default::default()
+            };
             let grace = shutdown_grace.map_or(settings.shutdown_grace, Duration::from_secs);
             crate::serve::serve(
                 &settings.database,
                 addr.unwrap_or(settings.addr),
                 grace,
                 demo,
+                config,
             )
             .await
+        }
+        Command::User { what } => {
+            let store = open(&settings.database).await?;
+            crate::accounts::user(store.as_ref(), what, cli.json).await
+        }
+        Command::Reprisals { what } => {
+            let store = open(&settings.database).await?;
+            crate::accounts::reprisals(store.as_ref(), what).await
         }
     }
 }

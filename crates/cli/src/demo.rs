@@ -3,11 +3,13 @@
 //! project; every name and symbol is made up and marked as such.
 
 use anyhow::Result;
+use rightstrack_core::Role;
 use rightstrack_core::{
-    ActionCategory, ActionKind, Committee, DocumentKind, ImplementationStatus, InstitutionKind,
-    Mechanism, NewRecommendation, Position, RecommendationId, Session, SourceDocument,
-    StakeholderKind, StateCode, Taxonomy,
+    ActionCategory, ActionKind, ActionProgress, Committee, DocumentKind, ImplementationStatus,
+    InstitutionKind, Mechanism, NewRecommendation, Position, RecommendationId, Session,
+    SourceDocument, StakeholderKind, StateCode, Taxonomy,
 };
+use rightstrack_store::accounts::NewUser;
 use rightstrack_store::{
     ImportBatch, NewAction, NewAssessment, NewInstitution, PageRequest, RecommendationFilter, Store,
 };
@@ -182,13 +184,19 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
             institution("Ministry of Education", InstitutionKind::Ministry),
         )
         .await?;
-    store
+    let parliament = store
         .create_institution(
             "demo",
             institution(
                 "National Assembly Committee on Human Rights",
                 InstitutionKind::ParliamentCommittee,
             ),
+        )
+        .await?;
+    let un = store
+        .create_institution(
+            "demo",
+            institution("UN Country Team in Demoland", InstitutionKind::UnEntity),
         )
         .await?;
     let nhri = store
@@ -220,6 +228,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2024, time::Month::March, 1),
                 target_date: date(2026, time::Month::June, 30),
                 recommendation_ids: opcat.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -239,6 +251,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2022, time::Month::January, 15),
                 target_date: date(2025, time::Month::December, 31),
                 recommendation_ids: violence.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -257,6 +273,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 start_date: date(2025, time::Month::September, 1),
                 target_date: date(2030, time::Month::June, 30),
                 recommendation_ids: inclusive.clone(),
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -299,6 +319,7 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
                 institution_id: Some(institution_id),
                 status,
                 text: text.to_string(),
+                evidence: None,
                 author: author.to_string(),
             };
         store
@@ -332,5 +353,46 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
     store
         .publish("demo", &RecommendationFilter::default(), true)
         .await?;
+    seed_accounts(
+        store,
+        &[
+            (Role::FocalPoint, Some(justice)),
+            (Role::Nhri, Some(nhri)),
+            (Role::Cso, Some(cso)),
+            (Role::Un, Some(un)),
+            (Role::Parliament, Some(parliament)),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What `serve --demo` prints about the demo accounts.
+pub const ACCOUNTS_HELP: &str = "user name = role (admin, coordinator, focal_point, nhri, cso, un, parliament, viewer, reprisals_officer), password = ROLE-demo-only, e.g. coordinator / coordinator-demo-only";
+
+/// One account per role, for trying each role in the demo. Their passwords are public
+/// (README): they exist only in the throwaway demo database.
+async fn seed_accounts(store: &dyn Store, institutions: &[(Role, Option<i64>)]) -> Result<()> {
+    for role in Role::ALL {
+        let institution_id = institutions
+            .iter()
+            .find(|(r, _)| r == role)
+            .and_then(|(_, i)| *i);
+        let given = format!("{}-demo-only", role.code());
+        let hash =
+            tokio::task::spawn_blocking(move || rightstrack_auth::password::hash(&given)).await??;
+        store
+            .create_user(
+                "demo",
+                NewUser {
+                    username: role.code().to_string(),
+                    display_name: format!("{} (demo)", role.label()),
+                    password_hash: hash,
+                    role: *role,
+                    institution_id,
+                },
+            )
+            .await?;
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The `rightstrack` binary: parses the command line and hands over to a command.
 
+mod accounts;
 mod args;
 mod backup;
 mod classify;

@@ -9,7 +9,13 @@ use anyhow::{Context, Result};
 
 use crate::commands::open;
 
-pub async fn serve(url: &str, addr: SocketAddr, grace: Duration, demo: bool) -> Result<ExitCode> {
+pub async fn serve(
+    url: &str,
+    addr: SocketAddr,
+    grace: Duration,
+    demo: bool,
+    mut config: rightstrack_web::WebConfig,
+) -> Result<ExitCode> {
     // Listen for the signals before anything slow: a stop asked during start-up (the
     // index build takes seconds on a large database) is then a clean stop, not a kill.
     let signal = stop_signal()?;
@@ -28,23 +34,42 @@ pub async fn serve(url: &str, addr: SocketAddr, grace: Duration, demo: bool) -> 
         crate::demo::seed(store.as_ref())
             .await
             .context("cannot load the demo data")?;
+        if config.reprisals_key.is_none() {
+            // A throwaway key for a throwaway database: the demo's register works.
+            let key = rightstrack_auth::sealed::Key::generate()?;
+            config.reprisals_key =
+                Some(Arc::new(rightstrack_auth::sealed::Key::from_base64(&key)?));
+        }
+    } else if store.users().await?.is_empty() {
+        println!(
+            "No accounts yet: the public pages work, nothing can be changed. Create the first administrator with\n  \
+             rightstrack user add NAME --role admin   (with the same --database)"
+        );
+    }
+    if config.reprisals_key.is_none() {
+        tracing::info!(
+            "the reprisals register is closed: no key (set RIGHTSTRACK_REPRISALS_KEY_FILE; see docs/security.md)"
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another server running there? Use --addr")
     })?;
     let local = listener.local_addr()?;
     let backend = store.backend();
-    let state = rightstrack_web::AppState::new(store)
+    let state = rightstrack_web::AppState::with_config(store, config)
         .await
         .context("cannot build the search index")?;
     // Said once the server can answer: scripts wait for this line.
     if demo {
         println!("rightstrack demo (fictional data) at http://{local}/");
+        println!("demo accounts (demo only): {}", crate::demo::ACCOUNTS_HELP);
     } else {
         println!("rightstrack serving {} at http://{local}/", backend.name());
     }
     let follower = rightstrack_web::follow_store(&state, Duration::from_secs(1));
     let app = rightstrack_web::router(state);
+    // Peer addresses reach the handlers, for sign-in limits and the audit log.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     // On a stop signal the listener closes and in-flight requests may finish, for at most
     // `grace`: a client that never finishes must not hold the stop up forever.
     let stopping = Arc::new(tokio::sync::Notify::new());

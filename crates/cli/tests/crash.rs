@@ -103,7 +103,7 @@ fn counts(
 ) -> Result<(u64, u64), Box<dyn std::error::Error>> {
     runtime.block_on(async {
         let store = rightstrack_store::open(database).await?;
-        let all = store.counts().await?.recommendations;
+        let all = store.counts(false).await?.recommendations;
         let published = store
             .recommendations(
                 &RecommendationFilter {

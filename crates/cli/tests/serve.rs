@@ -30,13 +30,17 @@ fn start(database: &str, grace_seconds: u64) -> Result<Server, Box<dyn std::erro
         .stderr(Stdio::piped())
         .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first)?;
-    let addr = first
+    // Other notices may come first; the address line says the server can answer.
+    let said = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("http://"))
+        .ok_or("the server printed no address")?;
+    let addr = said
         .split("http://")
         .nth(1)
         .and_then(|rest| rest.trim().trim_end_matches('/').parse().ok())
-        .ok_or_else(|| format!("no address in {first:?}"))?;
+        .ok_or_else(|| format!("no address in {said:?}"))?;
     let stderr = child.stderr.take().ok_or("no stderr")?;
     let (send, log) = mpsc::channel();
     std::thread::spawn(move || {
@@ -87,6 +91,13 @@ fn a_request_in_flight_at_sigterm_is_answered_in_full() -> TestResult {
         .arg(&csv)
         .output()?;
     assert!(imported.status.success(), "{imported:?}");
+    // Visitors without an account see published recommendations only.
+    for state in ["SVN", "NOR", "CHL", "KEN"] {
+        let published = Command::new(env!("CARGO_BIN_EXE_rightstrack"))
+            .args(["--database", &database, "publish", "--state", state])
+            .output()?;
+        assert!(published.status.success(), "{published:?}");
+    }
 
     let mut server = start(&database, 30)?;
     let mut stream = TcpStream::connect(server.addr)?;

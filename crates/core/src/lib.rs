@@ -7,9 +7,12 @@
 
 pub mod access;
 pub mod cluster;
+pub mod evidence;
 pub mod mechanism;
 pub mod recommendation;
+pub mod reprisals;
 pub mod review;
+pub mod signals;
 pub mod state;
 pub mod taxonomy;
 pub mod text;
@@ -17,7 +20,7 @@ pub mod tracking;
 
 mod reference;
 
-pub use access::{AuditEntry, Role};
+pub use access::{AuditEntry, Permission, Role};
 pub use cluster::{Cluster, ClusterKind, Decision, LinkKind, RecommendationLink};
 pub use mechanism::{Committee, Mechanism};
 pub use recommendation::{
@@ -25,12 +28,13 @@ pub use recommendation::{
     RecommendationId, SourceDocument, Tag,
 };
 pub use review::{ActionCategory, Cycle, Session};
+pub use signals::{Divergence, RegressionKind, ReminderKind};
 pub use state::{RegionalGroup, State, StateCode};
 pub use taxonomy::{SdgGoal, SdgTarget, Taxonomy, Term};
 pub use tracking::{
-    Action, ActionKind, ActionProgress, Assessment, Funding, ImplementationStatus, Indicator,
-    Institution, InstitutionKind, Legislation, LegislationStage, ProgressReport, ReportingSchedule,
-    StakeholderKind, StatusChange,
+    Action, ActionKind, ActionProgress, Assessment, AssignmentRole, Funding, ImplementationStatus,
+    Indicator, Institution, InstitutionKind, Legislation, LegislationStage, ProgressReport,
+    ReportingSchedule, SchedulePlan, StakeholderKind, StatusChange,
 };
 
 /// Why a value could not be parsed into a domain type. The message names the value and

@@ -133,6 +133,15 @@ impl ImplementationStatus {
         matches!((self.rank(), other.rank()), (Some(a), Some(b)) if a.abs_diff(b) >= 2)
     }
 
+    /// The status shown for a recommendation or cluster: what a person last set, with their
+    /// justification, outranks the rule; the rule speaks only where nobody has.
+    pub fn effective(
+        set_by_person: Option<ImplementationStatus>,
+        derived: Option<ImplementationStatus>,
+    ) -> ImplementationStatus {
+        set_by_person.or(derived).unwrap_or(Self::NoInformation)
+    }
+
     /// The status a set of actions implies, where a rule can say: no actions → not started;
     /// every action completed → fully implemented; some completed → partially implemented;
     /// any started → in progress. `None` when nothing can be derived (no action has a state).
@@ -156,14 +165,22 @@ impl ImplementationStatus {
     }
 }
 
-/// The state of one action, as far as status derivation needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionProgress {
-    Planned,
-    Started,
-    Completed,
-}
+vocabulary!(
+    /// The state of one action, as far as status derivation needs it.
+    ActionProgress {
+        Planned = "planned" / "Planned",
+        Started = "started" / "Started",
+        Completed = "completed" / "Completed",
+    }
+);
+
+vocabulary!(
+    /// An institution's part in a recommendation or a cluster.
+    AssignmentRole {
+        Lead = "lead" / "Lead",
+        Support = "support" / "Supporting",
+    }
+);
 
 /// A ministry, agency, committee, NHRI, CSO or UN entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,15 +227,15 @@ pub struct Action {
     pub recommendation_ids: Vec<RecommendationId>,
 }
 
-/// How often an indicator is reported on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportingSchedule {
-    Monthly,
-    Quarterly,
-    SemiAnnual,
-    Annual,
-}
+vocabulary!(
+    /// How often an indicator is reported on.
+    ReportingSchedule {
+        Monthly = "monthly" / "Monthly",
+        Quarterly = "quarterly" / "Quarterly",
+        SemiAnnual = "semi_annual" / "Every six months",
+        Annual = "annual" / "Annual",
+    }
+);
 
 impl ReportingSchedule {
     fn months(self) -> u8 {
@@ -247,7 +264,36 @@ impl ReportingSchedule {
     }
 }
 
-fn add_months(date: Date, months: u32) -> Option<Date> {
+/// Which due dates move when an indicator's schedule changes. Due dates on or after
+/// `today` that have no report yet follow the new schedule; reported ones stay, and so do
+/// past empty ones: a schedule change must not erase a deadline already missed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchedulePlan {
+    pub remove: Vec<Date>,
+    pub add: Vec<Date>,
+}
+
+impl SchedulePlan {
+    /// `existing` is every due date of the indicator with whether it has a report;
+    /// `wanted` the dates the new schedule generates.
+    pub fn new(existing: &[(Date, bool)], wanted: &[Date], today: Date) -> Self {
+        let movable = |date: Date, reported: bool| !reported && date >= today;
+        let remove: Vec<Date> = existing
+            .iter()
+            .filter(|(d, reported)| movable(*d, *reported) && !wanted.contains(d))
+            .map(|(d, _)| *d)
+            .collect();
+        let add = wanted
+            .iter()
+            .copied()
+            .filter(|d| *d >= today && !existing.iter().any(|(e, _)| e == d))
+            .collect();
+        Self { remove, add }
+    }
+}
+
+/// `date` plus whole calendar months, clamped to the month's last day.
+pub fn add_months(date: Date, months: u32) -> Option<Date> {
     let index =
         date.year() * 12 + i32::from(u8::from(date.month())) - 1 + i32::try_from(months).ok()?;
     let year = index.div_euclid(12);
@@ -337,6 +383,72 @@ mod tests {
             ImplementationStatus::derive_from_actions(&[Completed]),
             Some(FullyImplemented)
         );
+    }
+
+    #[test]
+    fn deleting_actions_rederives_from_what_is_left() {
+        use ActionProgress::*;
+        // A completed and a planned action: partial. Delete the planned one: fully
+        // implemented. Delete the completed one instead: not started. Delete both: not
+        // started again (nothing is being done), not "no information".
+        let both = [Completed, Planned];
+        assert_eq!(
+            ImplementationStatus::derive_from_actions(&both),
+            Some(PartiallyImplemented)
+        );
+        assert_eq!(
+            ImplementationStatus::derive_from_actions(&both[..1]),
+            Some(FullyImplemented)
+        );
+        assert_eq!(
+            ImplementationStatus::derive_from_actions(&both[1..]),
+            Some(NotStarted)
+        );
+        assert_eq!(
+            ImplementationStatus::derive_from_actions(&[]),
+            Some(NotStarted)
+        );
+    }
+
+    #[test]
+    fn a_persons_status_outranks_the_rule() {
+        assert_eq!(
+            ImplementationStatus::effective(Some(InProgress), Some(FullyImplemented)),
+            InProgress
+        );
+        assert_eq!(
+            ImplementationStatus::effective(None, Some(NotStarted)),
+            NotStarted
+        );
+        assert_eq!(ImplementationStatus::effective(None, None), NoInformation);
+    }
+
+    #[test]
+    fn schedule_changes_move_only_future_empty_due_dates() {
+        let today = date!(2025 - 05 - 15);
+        // Quarterly from January: April (reported), July, October (empty); one past empty
+        // date in February that was missed.
+        let existing = [
+            (date!(2025 - 02 - 01), false),
+            (date!(2025 - 04 - 01), true),
+            (date!(2025 - 07 - 01), false),
+            (date!(2025 - 10 - 01), false),
+        ];
+        // Now monthly from 1 January to the end of August.
+        let wanted =
+            ReportingSchedule::Monthly.due_dates(date!(2025 - 01 - 01), date!(2025 - 08 - 31));
+        let plan = SchedulePlan::new(&existing, &wanted, today);
+        assert_eq!(plan.remove, vec![date!(2025 - 10 - 01)]);
+        assert_eq!(
+            plan.add,
+            vec![date!(2025 - 06 - 01), date!(2025 - 08 - 01)],
+            "July is kept, past months are not back-filled"
+        );
+        // A due date today that has no report is still movable; once reported it stays.
+        let existing = [(today, false)];
+        assert_eq!(SchedulePlan::new(&existing, &[], today).remove, vec![today]);
+        let existing = [(today, true)];
+        assert!(SchedulePlan::new(&existing, &[], today).remove.is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod docx;
 pub mod fidelity;
 pub mod format;
 pub mod impact_oss;
+pub mod plan;
 mod sheet;
 pub mod thematic_list;
 pub mod uhri;

@@ -37,6 +37,9 @@ pub(crate) fn where_clause(
         values.push(value);
         clauses.push(clause.replace('?', &style.at(values.len())));
     };
+    if let Some(id) = filter.id {
+        push("r.id = ?", Value::Int(id.0));
+    }
     if let Some(s) = filter.state {
         push("r.state_code = ?", Value::Text(s.to_string()));
     }

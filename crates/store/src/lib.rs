@@ -6,6 +6,7 @@
 //! conversion of stored rows into domain types ([`rows`]) and the migration runner
 //! ([`migrate`]). Each backend holds only its SQL.
 
+pub mod accounts;
 pub mod backup;
 pub mod clusters;
 mod filter;
@@ -13,21 +14,30 @@ pub mod merge;
 pub mod migrate;
 mod postgres;
 mod rows;
+pub mod signals;
 mod sqlite;
 pub mod testing;
+pub mod tracking;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use rightstrack_core::{
-    ActionKind, Cluster, ClusterKind, Decision, ImplementationStatus, InstitutionKind, Mechanism,
-    NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
-    RegionalGroup, StakeholderKind, StateCode,
+    Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution, InstitutionKind,
+    Mechanism, NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
+    RegionalGroup, ReportingSchedule, SchedulePlan, StakeholderKind, StateCode,
 };
 use serde::Serialize;
 
+pub use accounts::Accounts;
 pub use clusters::NewCluster;
 pub use rightstrack_core::PositionUpdate;
+pub use tracking::{
+    ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
+    CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
+    NewIndicator, NewProgress, Notification, ProgressRecord, Recipient, RegressionRecord, Reminder,
+    StatusSource,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -112,6 +122,8 @@ impl std::ops::AddAssign for ImportSummary {
 /// Filters over recommendations; every field narrows the set.
 #[derive(Debug, Clone, Default)]
 pub struct RecommendationFilter {
+    /// One recommendation (for example to publish it alone).
+    pub id: Option<RecommendationId>,
     pub state: Option<StateCode>,
     pub cycle: Option<u8>,
     pub session: Option<u16>,
@@ -188,30 +200,21 @@ pub struct NewInstitution {
 }
 
 #[derive(Debug, Clone)]
-pub struct NewAction {
-    pub title: String,
-    pub description: String,
-    pub kind: ActionKind,
-    pub institution_id: Option<i64>,
-    pub start_date: Option<time::Date>,
-    pub target_date: Option<time::Date>,
-    pub recommendation_ids: Vec<RecommendationId>,
-}
-
-#[derive(Debug, Clone)]
 pub struct NewAssessment {
     pub recommendation_id: RecommendationId,
     pub stakeholder: StakeholderKind,
     pub institution_id: Option<i64>,
     pub status: ImplementationStatus,
     pub text: String,
+    /// Where the assessment's evidence can be found (a link or a citation).
+    pub evidence: Option<String>,
     pub author: String,
 }
 
 /// The storage interface. Small on purpose: each method is one unit of work, done in one
 /// transaction, so that a crash leaves the database as it was before the call.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations and refreshes the reference data (states, taxonomies).
@@ -241,13 +244,18 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<(Revision, Recommendation)>>;
 
-    async fn counts(&self) -> Result<Counts>;
+    /// The figures; with `published_only`, of published records alone (the public's).
+    async fn counts(&self, published_only: bool) -> Result<Counts>;
 
     /// The states that have recommendations, with their number.
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>>;
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>>;
 
     /// Number of recommendations per (state, cycle, mechanism), for state pages.
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>>;
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>>;
 
     async fn create_institution(&self, actor: &str, institution: NewInstitution) -> Result<i64>;
 
@@ -336,6 +344,108 @@ pub trait Store: Send + Sync {
         to: RecommendationId,
         decision: Decision,
     ) -> Result<()>;
+
+    // Implementation tracking. `create_institution`, `create_action`, `set_status` and
+    // `add_assessment` above belong to it too.
+
+    /// Replaces an institution's name, kind, parent and contact; a parent that would make
+    /// the hierarchy a loop is refused.
+    async fn update_institution(
+        &self,
+        actor: &str,
+        id: i64,
+        institution: NewInstitution,
+    ) -> Result<()>;
+
+    /// Every institution, by name.
+    async fn institutions(&self) -> Result<Vec<Institution>>;
+
+    /// Assigns many recommendations (and a cluster's plan) at once; see [`Assign`].
+    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary>;
+
+    /// The assignments of one institution, or all.
+    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>>;
+
+    /// Replaces an action's fields and links. A law moving from adopted or in force to
+    /// repealed is recorded as a regression of each recommendation the action serves.
+    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()>;
+
+    /// Deletes an action with its indicators and reports; the statuses derived from it
+    /// follow.
+    async fn delete_action(&self, actor: &str, id: i64) -> Result<()>;
+
+    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>>;
+
+    /// Adds an indicator and its due dates.
+    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64>;
+
+    /// Changes an indicator's schedule: the due dates on or after `today` without a report
+    /// follow it; see [`SchedulePlan`].
+    async fn reschedule_indicator(
+        &self,
+        actor: &str,
+        id: i64,
+        schedule: ReportingSchedule,
+        start: time::Date,
+        end: time::Date,
+        today: time::Date,
+    ) -> Result<SchedulePlan>;
+
+    /// The indicators of an action with every due date and report.
+    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>>;
+
+    /// Files a report against a due date, with its evidence. Returns the report's id.
+    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64>;
+
+    /// One attachment with what an access decision needs.
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>>;
+
+    /// A person's status for a cluster, with justification; the history is kept and a step
+    /// backwards is recorded as a regression.
+    async fn set_cluster_status(
+        &self,
+        actor: &str,
+        cluster: i64,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()>;
+
+    /// The current status of each recommendation, person's or derived; see
+    /// [`CurrentStatus`]. Actions count when linked to the recommendation or to a cluster
+    /// it belongs to.
+    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>>;
+
+    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>>;
+
+    /// Every assessment of the recommendations of a state, oldest first.
+    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>>;
+
+    /// The regressions recorded for a state, newest first.
+    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>>;
+
+    /// Unfinished actions with a target date and unreported due dates, up to `until`
+    /// (inclusive), earliest first.
+    async fn deadlines(&self, until: time::Date) -> Result<Vec<Deadline>>;
+
+    /// When each assigned or acted-upon recommendation of a state last changed.
+    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>>;
+
+    /// Enabled users who may get reminders: focal points and coordinators.
+    async fn recipients(&self) -> Result<Vec<Recipient>>;
+
+    /// Claims a reminder and records its in-app notification, in one transaction. `None`
+    /// when it was claimed before (sent, or being sent): it must not be sent again.
+    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>>;
+
+    /// Records the outcome of sending a claimed reminder.
+    async fn finish_reminder(
+        &self,
+        claim: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()>;
+
+    /// A user's notifications, newest first.
+    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.
@@ -367,6 +477,24 @@ impl<'a> Location<'a> {
         } else {
             Err(StoreError::BadUrl(url.to_string()))
         }
+    }
+}
+
+/// `AND published = TRUE` when only published rows count, for appending to a WHERE.
+pub(crate) fn published_clause(published_only: bool) -> &'static str {
+    if published_only {
+        " AND published = TRUE"
+    } else {
+        ""
+    }
+}
+
+/// What the audit log names as changed by a write over `filter`: one recommendation
+/// (so that its page shows the change in its history), or a set of them.
+pub(crate) fn audit_target(filter: &RecommendationFilter) -> (&'static str, Option<String>) {
+    match filter.id {
+        Some(id) => ("recommendation", Some(id.to_string())),
+        None => ("recommendations", None),
     }
 }
 

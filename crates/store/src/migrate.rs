@@ -30,6 +30,18 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_cluster_decisions.sql"),
         postgres: include_str!("../migrations/postgres/0003_cluster_decisions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0004_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_accounts.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "tracking",
+        sqlite: include_str!("../migrations/sqlite/0005_tracking.sql"),
+        postgres: include_str!("../migrations/postgres/0005_tracking.sql"),
+    },
 ];
 
 /// A migration applied by this run.

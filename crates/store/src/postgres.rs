@@ -7,10 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use rightstrack_core::{
-    ActionCategory, Cluster, ClusterKind, Decision, ImplementationStatus, Position, Recommendation,
-    RecommendationId, RecommendationLink, State, StateCode, Taxonomy,
+    ActionCategory, Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution,
+    Position, Recommendation, RecommendationId, RecommendationLink, ReportingSchedule,
+    SchedulePlan, State, StateCode, Taxonomy,
 };
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
@@ -21,10 +22,13 @@ use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
+use crate::tracking::StatusSubject;
 use crate::{
-    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
-    Suggestion,
+    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
+    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
+    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
+    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
+    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -63,6 +67,8 @@ async fn touch(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
+mod tracking;
+
 pub(crate) struct PostgresStore {
     pool: Pool,
 }
@@ -90,7 +96,7 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
-    async fn client(&self) -> Result<Object> {
+    pub(crate) async fn client(&self) -> Result<Object> {
         self.pool
             .get()
             .await
@@ -98,7 +104,7 @@ impl PostgresStore {
     }
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &Transaction<'_>,
     actor: &str,
     action: &str,
@@ -598,7 +604,7 @@ fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-fn count(n: i64) -> u64 {
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
@@ -831,13 +837,19 @@ impl Store for PostgresStore {
             .collect())
     }
 
-    async fn counts(&self) -> Result<Counts> {
+    async fn counts(&self, published_only: bool) -> Result<Counts> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         let row = client
             .query_one(
-                "SELECT (SELECT COUNT(*) FROM recommendations), (SELECT COUNT(DISTINCT state_code) FROM recommendations),
-                        (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM institutions),
-                        (SELECT COUNT(*) FROM actions), (SELECT COUNT(*) FROM assessments)",
+                &format!(
+                    "SELECT (SELECT COUNT(*) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(DISTINCT state_code) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(DISTINCT document_id) FROM recommendations WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM institutions WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM actions WHERE TRUE{p}),
+                            (SELECT COUNT(*) FROM assessments WHERE TRUE{p})"
+                ),
                 &[],
             )
             .await?;
@@ -851,10 +863,11 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         client
-            .query("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code", &[])
+            .query(&format!("SELECT state_code, COUNT(*) FROM recommendations WHERE TRUE{p} GROUP BY state_code ORDER BY state_code"), &[])
             .await?
             .iter()
             .map(|r| {
@@ -865,12 +878,17 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>> {
         let client = self.client().await?;
+        let p = published_clause(published_only);
         client
             .query(
-                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = $1
-                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism",
+                &format!("SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = $1{p}
+                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism"),
                 &[&state.as_str()],
             )
             .await?
@@ -911,34 +929,7 @@ impl Store for PostgresStore {
     }
 
     async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO actions (title, description, kind, institution_id, start_date, target_date, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, now(), now()) RETURNING id",
-                &[&action.title, &action.description, &action.kind.code(), &action.institution_id, &action.start_date, &action.target_date],
-            )
-            .await?
-            .try_get(0)?;
-        let recs: Vec<i64> = action.recommendation_ids.iter().map(|r| r.0).collect();
-        tx.execute(
-            "INSERT INTO action_recommendations (action_id, recommendation_id)
-             SELECT $1, u FROM UNNEST($2::int8[]) AS u ON CONFLICT DO NOTHING",
-            &[&id, &recs],
-        )
-        .await?;
-        audit(
-            &tx,
-            actor,
-            "create",
-            "action",
-            Some(id.to_string()),
-            serde_json::json!({"title": action.title}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        tracking::create_action(&mut self.client().await?, actor, action).await
     }
 
     async fn set_status(
@@ -948,57 +939,19 @@ impl Store for PostgresStore {
         status: ImplementationStatus,
         justification: &str,
     ) -> Result<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let before: Option<String> = tx
-            .query_opt(
-                "SELECT status FROM status_changes WHERE recommendation_id = $1 ORDER BY at DESC, id DESC LIMIT 1",
-                &[&id.0],
-            )
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-        tx.execute(
-            "INSERT INTO status_changes (recommendation_id, status, justification, author, at) VALUES ($1, $2, $3, $4, now())",
-            &[&id.0, &status.code(), &justification, &actor],
-        )
-        .await?;
-        touch(&tx, &[id.0]).await?;
-        audit(
-            &tx,
+        let subject = StatusSubject::Recommendation(id);
+        tracking::set_status(
+            &mut self.client().await?,
             actor,
-            "update",
-            "recommendation_status",
-            Some(id.to_string()),
-            serde_json::json!({"before": before, "after": status.code()}),
+            subject,
+            status,
+            justification,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO assessments (recommendation_id, stakeholder, institution_id, status, text, author, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
-                &[&a.recommendation_id.0, &a.stakeholder.code(), &a.institution_id, &a.status.code(), &a.text, &a.author],
-            )
-            .await?
-            .try_get(0)?;
-        audit(
-            &tx,
-            actor,
-            "create",
-            "assessment",
-            Some(id.to_string()),
-            serde_json::json!({"recommendation": a.recommendation_id.0, "status": a.status.code()}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        tracking::add_assessment(&mut self.client().await?, actor, a).await
     }
 
     async fn replace_suggestions(
@@ -1085,8 +1038,8 @@ impl Store for PostgresStore {
             &tx,
             actor,
             if published { "publish" } else { "unpublish" },
-            "recommendations",
-            None,
+            audit_target(filter).0,
+            audit_target(filter).1,
             serde_json::json!({"count": changed}),
         )
         .await?;
@@ -1379,5 +1332,129 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn update_institution(
+        &self,
+        actor: &str,
+        id: i64,
+        institution: NewInstitution,
+    ) -> Result<()> {
+        tracking::update_institution(&mut self.client().await?, actor, id, institution).await
+    }
+
+    async fn institutions(&self) -> Result<Vec<Institution>> {
+        tracking::institutions(&self.client().await?).await
+    }
+
+    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary> {
+        tracking::assign(&mut self.client().await?, actor, assign).await
+    }
+
+    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>> {
+        tracking::assignments(&self.client().await?, institution_id).await
+    }
+
+    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()> {
+        tracking::update_action(&mut self.client().await?, actor, id, action).await
+    }
+
+    async fn delete_action(&self, actor: &str, id: i64) -> Result<()> {
+        tracking::delete_action(&mut self.client().await?, actor, id).await
+    }
+
+    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>> {
+        tracking::actions(&self.client().await?, query).await
+    }
+
+    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64> {
+        tracking::add_indicator(&mut self.client().await?, actor, indicator).await
+    }
+
+    async fn reschedule_indicator(
+        &self,
+        actor: &str,
+        id: i64,
+        schedule: ReportingSchedule,
+        start: Date,
+        end: Date,
+        today: Date,
+    ) -> Result<SchedulePlan> {
+        let mut client = self.client().await?;
+        tracking::reschedule_indicator(&mut client, actor, id, schedule, start, end, today).await
+    }
+
+    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>> {
+        tracking::indicators(&self.client().await?, action_id).await
+    }
+
+    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64> {
+        tracking::report_progress(&mut self.client().await?, actor, progress).await
+    }
+
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>> {
+        tracking::evidence(&self.client().await?, id).await
+    }
+
+    async fn set_cluster_status(
+        &self,
+        actor: &str,
+        cluster: i64,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()> {
+        let subject = StatusSubject::Cluster(cluster);
+        tracking::set_status(
+            &mut self.client().await?,
+            actor,
+            subject,
+            status,
+            justification,
+        )
+        .await
+    }
+
+    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>> {
+        tracking::statuses(&self.client().await?, ids).await
+    }
+
+    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>> {
+        tracking::cluster_statuses(&self.client().await?, ids).await
+    }
+
+    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>> {
+        tracking::assessments(&self.client().await?, state).await
+    }
+
+    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>> {
+        tracking::regressions(&self.client().await?, state).await
+    }
+
+    async fn deadlines(&self, until: Date) -> Result<Vec<Deadline>> {
+        tracking::deadlines(&self.client().await?, until).await
+    }
+
+    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>> {
+        tracking::activity(&self.client().await?, state).await
+    }
+
+    async fn recipients(&self) -> Result<Vec<Recipient>> {
+        tracking::recipients(&self.client().await?).await
+    }
+
+    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>> {
+        tracking::claim_reminder(&mut self.client().await?, reminder).await
+    }
+
+    async fn finish_reminder(
+        &self,
+        claim: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        tracking::finish_reminder(&mut self.client().await?, claim, outcome).await
+    }
+
+    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
+        tracking::notifications(&self.client().await?, user_id).await
     }
 }

@@ -10,8 +10,9 @@ use r2d2_sqlite::rusqlite::{
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rightstrack_core::{
-    ActionCategory, Cluster, ClusterKind, Decision, ImplementationStatus, Position, Recommendation,
-    RecommendationId, RecommendationLink, State, StateCode, Taxonomy,
+    ActionCategory, Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution,
+    Position, Recommendation, RecommendationId, RecommendationLink, ReportingSchedule,
+    SchedulePlan, State, StateCode, Taxonomy,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -23,11 +24,16 @@ use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
+use crate::tracking::StatusSubject;
 use crate::{
-    identity_hash, Backend, Counts, Identity, ImportBatch, ImportSummary, NewAction, NewAssessment,
-    NewInstitution, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
-    Suggestion,
+    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
+    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
+    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
+    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
+    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
 };
+
+mod tracking;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -66,7 +72,7 @@ impl SqliteStore {
     }
 
     /// Runs blocking database work off the async runtime.
-    async fn run<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -81,15 +87,15 @@ impl SqliteStore {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
 }
 
-fn timestamp(t: OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
+pub(crate) fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
 }
@@ -103,7 +109,7 @@ fn date_text(d: Date) -> String {
     d.to_string()
 }
 
-fn audit(
+pub(crate) fn audit(
     tx: &Transaction<'_>,
     actor: &str,
     action: &str,
@@ -904,10 +910,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn counts(&self) -> Result<Counts> {
-        self.run(|conn| {
+    async fn counts(&self, published_only: bool) -> Result<Counts> {
+        self.run(move |conn| {
+            let p = published_clause(published_only);
             let count = |sql: &str| -> Result<u64> {
-                let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+                let n: i64 = conn.query_row(&format!("{sql} WHERE TRUE{p}"), [], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or_default())
             };
             Ok(Counts {
@@ -915,7 +922,7 @@ impl Store for SqliteStore {
                 states_under_review: count(
                     "SELECT COUNT(DISTINCT state_code) FROM recommendations",
                 )?,
-                documents: count("SELECT COUNT(*) FROM documents")?,
+                documents: count("SELECT COUNT(DISTINCT document_id) FROM recommendations")?,
                 institutions: count("SELECT COUNT(*) FROM institutions")?,
                 actions: count("SELECT COUNT(*) FROM actions")?,
                 assessments: count("SELECT COUNT(*) FROM assessments")?,
@@ -924,9 +931,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn reviewed_states(&self) -> Result<Vec<(StateCode, u64)>> {
-        self.run(|conn| {
-            let mut stmt = conn.prepare("SELECT state_code, COUNT(*) FROM recommendations GROUP BY state_code ORDER BY state_code")?;
+    async fn reviewed_states(&self, published_only: bool) -> Result<Vec<(StateCode, u64)>> {
+        self.run(move |conn| {
+            let p = published_clause(published_only);
+            let mut stmt = conn.prepare(&format!("SELECT state_code, COUNT(*) FROM recommendations WHERE TRUE{p} GROUP BY state_code ORDER BY state_code"))?;
             let mut q = stmt.query([])?;
             let mut out = Vec::new();
             while let Some(r) = q.next()? {
@@ -940,12 +948,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn state_summary(&self, state: StateCode) -> Result<Vec<(Option<u8>, String, u64)>> {
+    async fn state_summary(
+        &self,
+        state: StateCode,
+        published_only: bool,
+    ) -> Result<Vec<(Option<u8>, String, u64)>> {
         self.run(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = ?1
-                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism",
-            )?;
+            let p = published_clause(published_only);
+            let mut stmt = conn.prepare(&format!(
+                "SELECT cycle, mechanism, COUNT(*) FROM recommendations WHERE state_code = ?1{p}
+                 GROUP BY cycle, mechanism ORDER BY cycle, mechanism"
+            ))?;
             let mut q = stmt.query([state.as_str()])?;
             let mut out = Vec::new();
             while let Some(r) = q.next()? {
@@ -981,34 +994,8 @@ impl Store for SqliteStore {
 
     async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
         let actor = actor.to_string();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let stamp = now();
-            tx.execute(
-                "INSERT INTO actions (title, description, kind, institution_id, start_date, target_date, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![
-                    action.title,
-                    action.description,
-                    action.kind.code(),
-                    action.institution_id,
-                    action.start_date.map(date_text),
-                    action.target_date.map(date_text),
-                    stamp
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            for rec in &action.recommendation_ids {
-                tx.execute(
-                    "INSERT OR IGNORE INTO action_recommendations (action_id, recommendation_id) VALUES (?1, ?2)",
-                    params![id, rec.0],
-                )?;
-            }
-            audit(&tx, &actor, "create", "action", Some(id.to_string()), serde_json::json!({"title": action.title}))?;
-            tx.commit()?;
-            Ok(id)
-        })
-        .await
+        self.run(move |conn| tracking::create_action(conn, &actor, action))
+            .await
     }
 
     async fn set_status(
@@ -1020,41 +1007,21 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let (actor, justification) = (actor.to_string(), justification.to_string());
         self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let before: Option<String> = tx
-                .query_row(
-                    "SELECT status FROM status_changes WHERE recommendation_id = ?1 ORDER BY at DESC, id DESC LIMIT 1",
-                    [id.0],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            tx.execute(
-                "INSERT INTO status_changes (recommendation_id, status, justification, author, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.0, status.code(), justification, actor, now()],
-            )?;
-            touch(&tx, &[id])?;
-            audit(&tx, &actor, "update", "recommendation_status", Some(id.to_string()), serde_json::json!({"before": before, "after": status.code()}))?;
-            tx.commit()?;
-            Ok(())
+            tracking::set_status(
+                conn,
+                &actor,
+                StatusSubject::Recommendation(id),
+                status,
+                &justification,
+            )
         })
         .await
     }
 
     async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
         let actor = actor.to_string();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO assessments (recommendation_id, stakeholder, institution_id, status, text, author, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![a.recommendation_id.0, a.stakeholder.code(), a.institution_id, a.status.code(), a.text, a.author, now()],
-            )?;
-            let id = tx.last_insert_rowid();
-            audit(&tx, &actor, "create", "assessment", Some(id.to_string()), serde_json::json!({"recommendation": a.recommendation_id.0, "status": a.status.code()}))?;
-            tx.commit()?;
-            Ok(id)
-        })
-        .await
+        self.run(move |conn| tracking::add_assessment(conn, &actor, a))
+            .await
     }
 
     async fn replace_suggestions(
@@ -1125,7 +1092,8 @@ impl Store for SqliteStore {
                 r = values.len() - 1
             );
             let changed = tx.execute(&sql, params_from_iter(values.iter()))?;
-            audit(&tx, &actor, if published { "publish" } else { "unpublish" }, "recommendations", None, serde_json::json!({"count": changed}))?;
+            let (entity, entity_id) = audit_target(&filter);
+            audit(&tx, &actor, if published { "publish" } else { "unpublish" }, entity, entity_id, serde_json::json!({"count": changed}))?;
             tx.commit()?;
             Ok(changed as u64)
         })
@@ -1327,5 +1295,158 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn update_institution(
+        &self,
+        actor: &str,
+        id: i64,
+        institution: NewInstitution,
+    ) -> Result<()> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::update_institution(conn, &actor, id, institution))
+            .await
+    }
+
+    async fn institutions(&self) -> Result<Vec<Institution>> {
+        self.run(tracking::institutions).await
+    }
+
+    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::assign(conn, &actor, assign))
+            .await
+    }
+
+    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>> {
+        self.run(move |conn| tracking::assignments(conn, institution_id))
+            .await
+    }
+
+    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::update_action(conn, &actor, id, action))
+            .await
+    }
+
+    async fn delete_action(&self, actor: &str, id: i64) -> Result<()> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::delete_action(conn, &actor, id))
+            .await
+    }
+
+    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>> {
+        let query = query.clone();
+        self.run(move |conn| tracking::actions(conn, &query)).await
+    }
+
+    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::add_indicator(conn, &actor, indicator))
+            .await
+    }
+
+    async fn reschedule_indicator(
+        &self,
+        actor: &str,
+        id: i64,
+        schedule: ReportingSchedule,
+        start: Date,
+        end: Date,
+        today: Date,
+    ) -> Result<SchedulePlan> {
+        let actor = actor.to_string();
+        self.run(move |conn| {
+            tracking::reschedule_indicator(conn, &actor, id, schedule, start, end, today)
+        })
+        .await
+    }
+
+    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>> {
+        self.run(move |conn| tracking::indicators(conn, action_id))
+            .await
+    }
+
+    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64> {
+        let actor = actor.to_string();
+        self.run(move |conn| tracking::report_progress(conn, &actor, progress))
+            .await
+    }
+
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>> {
+        self.run(move |conn| tracking::evidence(conn, id)).await
+    }
+
+    async fn set_cluster_status(
+        &self,
+        actor: &str,
+        cluster: i64,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()> {
+        let (actor, justification) = (actor.to_string(), justification.to_string());
+        self.run(move |conn| {
+            tracking::set_status(
+                conn,
+                &actor,
+                StatusSubject::Cluster(cluster),
+                status,
+                &justification,
+            )
+        })
+        .await
+    }
+
+    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| tracking::statuses(conn, &ids)).await
+    }
+
+    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| tracking::cluster_statuses(conn, &ids))
+            .await
+    }
+
+    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>> {
+        self.run(move |conn| tracking::assessments(conn, state))
+            .await
+    }
+
+    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>> {
+        self.run(move |conn| tracking::regressions(conn, state))
+            .await
+    }
+
+    async fn deadlines(&self, until: Date) -> Result<Vec<Deadline>> {
+        self.run(move |conn| tracking::deadlines(conn, until)).await
+    }
+
+    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>> {
+        self.run(move |conn| tracking::activity(conn, state)).await
+    }
+
+    async fn recipients(&self) -> Result<Vec<Recipient>> {
+        self.run(tracking::recipients).await
+    }
+
+    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>> {
+        let reminder = reminder.clone();
+        self.run(move |conn| tracking::claim_reminder(conn, &reminder))
+            .await
+    }
+
+    async fn finish_reminder(
+        &self,
+        claim: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        self.run(move |conn| tracking::finish_reminder(conn, claim, outcome))
+            .await
+    }
+
+    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
+        self.run(move |conn| tracking::notifications(conn, user_id))
+            .await
     }
 }

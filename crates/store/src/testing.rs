@@ -71,6 +71,39 @@ impl TestDb {
         }))
     }
 
+    /// Adds a user directly in the database, for tests that need recipients before the
+    /// accounts code is at hand. Returns the user's id.
+    pub async fn insert_user(
+        &self,
+        username: &str,
+        role: &str,
+        institution_id: Option<i64>,
+        email: Option<&str>,
+    ) -> Result<i64> {
+        const SQL: &str =
+            "INSERT INTO users (username, display_name, role, institution_id, email, created_at)
+             VALUES ($1, $1, $2, $3, $4, CURRENT_TIMESTAMP) RETURNING id";
+        if let Some(path) = self.url.strip_prefix("sqlite://") {
+            let conn = r2d2_sqlite::rusqlite::Connection::open(path)?;
+            let sql = SQL
+                .replace('$', "?")
+                .replace("CURRENT_TIMESTAMP", "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')");
+            return Ok(conn.query_row(
+                &sql,
+                r2d2_sqlite::rusqlite::params![username, role, institution_id, email],
+                |r| r.get(0),
+            )?);
+        }
+        let client = connect(&self.url).await?;
+        let row = client
+            .query_one(
+                &SQL.replace("CURRENT_TIMESTAMP", "now()"),
+                &[&username, &role, &institution_id, &email],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Drops a PostgreSQL test database; SQLite folders go with the value.
     pub async fn close(mut self) -> Result<()> {
         let Some((admin, name)) = self.cleanup.take() else {

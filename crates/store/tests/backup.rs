@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use rightstrack_core::{ActionKind, ImplementationStatus, InstitutionKind, StakeholderKind};
+use rightstrack_core::{
+    ActionKind, ActionProgress, ImplementationStatus, InstitutionKind, StakeholderKind,
+};
 use rightstrack_store::backup::{backup, restore};
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
@@ -57,6 +59,10 @@ async fn populate(store: &dyn Store) -> TestResult {
                 start_date: None,
                 target_date: None,
                 recommendation_ids: vec![recs[0].id, recs[1].id],
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -77,6 +83,7 @@ async fn populate(store: &dyn Store) -> TestResult {
                 institution_id: None,
                 status: ImplementationStatus::NotStarted,
                 text: "No change on the ground".into(),
+                evidence: Some("https://example.org/shadow-report".into()),
                 author: "NGO coalition".into(),
             },
         )
@@ -187,7 +194,7 @@ async fn round_trip(source: TestDb, target: TestDb, dir: &Path) -> TestResult {
 
     // The restored database is usable and migrates as a fresh one would.
     let reopened = rightstrack_store::open(&target.url).await?;
-    assert_eq!(reopened.counts().await?.recommendations, 4);
+    assert_eq!(reopened.counts(false).await?.recommendations, 4);
 
     // Now the target holds data: a second restore needs --force.
     let refused = restore(&target.url, &file, false).await;
@@ -263,7 +270,7 @@ Slovenia,EEG,EU,Recommendation number {i},France,WEOG,EU,Accepted,5,General,7\r"
         let target = TestDb::sqlite().await?;
         restore(&target.url, &file, true).await?;
         let reopened = rightstrack_store::open(&target.url).await?;
-        sizes.push(reopened.counts().await?.recommendations);
+        sizes.push(reopened.counts(false).await?.recommendations);
     }
     writer.await?.map_err(|e| e.to_string())?;
     assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "{sizes:?}");

@@ -1,9 +1,9 @@
 //! One storage story, run unchanged on SQLite and on PostgreSQL.
 
 use rightstrack_core::{
-    ActionKind, ClusterKind, Decision, ImplementationStatus, InstitutionKind, LinkKind, Mechanism,
-    NewRecommendation, Position, PositionUpdate, Provenance, RecommendationId, RecommendationLink,
-    RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
+    ActionKind, ActionProgress, ClusterKind, Decision, ImplementationStatus, InstitutionKind,
+    LinkKind, Mechanism, NewRecommendation, Position, PositionUpdate, Provenance, RecommendationId,
+    RecommendationLink, RegionalGroup, Session, StakeholderKind, StateCode, Taxonomy,
 };
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
@@ -86,7 +86,7 @@ async fn story(store: &dyn Store) -> TestResult {
     };
     assert_eq!(store.import(dry).await?.imported, 1);
     assert_eq!(
-        store.counts().await?.recommendations,
+        store.counts(false).await?.recommendations,
         3,
         "a dry run writes nothing"
     );
@@ -318,6 +318,10 @@ async fn story(store: &dyn Store) -> TestResult {
                 start_date: None,
                 target_date: time::Date::from_calendar_date(2026, time::Month::June, 30).ok(),
                 recommendation_ids: vec![opcat.id],
+                progress: ActionProgress::Started,
+                funding: None,
+                legislation: None,
+                cluster_ids: Vec::new(),
             },
         )
         .await?;
@@ -338,11 +342,12 @@ async fn story(store: &dyn Store) -> TestResult {
                 institution_id: None,
                 status: ImplementationStatus::NotStarted,
                 text: "No bill has reached parliament".into(),
+                evidence: None,
                 author: "nhri".into(),
             },
         )
         .await?;
-    let counts = store.counts().await?;
+    let counts = store.counts(false).await?;
     assert_eq!(
         (counts.institutions, counts.actions, counts.assessments),
         (1, 1, 1)
@@ -412,8 +417,8 @@ async fn story(store: &dyn Store) -> TestResult {
         "publication changes the published ones"
     );
 
-    assert_eq!(store.reviewed_states().await?, vec![(code("SVN"), 3)]);
-    let summary = store.state_summary(code("SVN")).await?;
+    assert_eq!(store.reviewed_states(false).await?, vec![(code("SVN"), 3)]);
+    let summary = store.state_summary(code("SVN"), false).await?;
     assert_eq!(
         summary,
         vec![

@@ -8,6 +8,7 @@ use rightstrack_store::Page;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::Viewer;
 use crate::error::{BadRequest, InternalError, NotFound};
 use crate::query::ListParams;
 use crate::schema::RecommendationSchema;
@@ -33,7 +34,7 @@ pub async fn healthz() -> Json<Health> {
         (status = 500, response = InternalError),
     ))]
 pub async fn readyz(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
-    app.store.counts().await?;
+    app.store.counts(false).await?;
     Ok(Json(Health { status: "ready" }))
 }
 
@@ -60,9 +61,11 @@ pub struct RecommendationList {
     ))]
 pub async fn list_recommendations(
     State(app): State<AppState>,
+    viewer: Viewer,
     Query(params): Query<ListParams>,
 ) -> Result<Json<RecommendationList>, ApiError> {
-    let filter = params.filter()?;
+    let mut filter = params.filter()?;
+    filter.published_only |= !viewer.sees_drafts();
     let page = params.page()?;
     let Page { total, items } = app.store.recommendations(&filter, page).await?;
     Ok(Json(RecommendationList {
@@ -85,11 +88,10 @@ pub async fn list_recommendations(
     ))]
 pub async fn get_recommendation(
     State(app): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Json<Recommendation>, ApiError> {
-    app.store
-        .recommendation(RecommendationId(id))
-        .await?
+    crate::records::visible(&app, &viewer, RecommendationId(id))
+        .await
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("recommendation {id}")))
 }

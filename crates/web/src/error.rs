@@ -16,8 +16,24 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// Not signed in, or the credentials given are not valid.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but this is not the user's to see or change.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A feature that needs configuration the server lacks.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[from] StoreError),
+    /// A failure of the server's own, logged in full; the client learns nothing of it.
+    #[error("internal error")]
+    Failed(String),
 }
 
 impl ApiError {
@@ -25,14 +41,21 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) | Self::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The message shown to the client.
     pub fn public_message(&self) -> String {
-        if let Self::Internal(e) = self {
-            tracing::error!(error = %e, "request failed");
+        match self {
+            Self::Internal(e) => tracing::error!(error = %e, "request failed"),
+            Self::Failed(e) => tracing::error!(error = %e, "request failed"),
+            _ => {}
         }
         self.to_string()
     }
@@ -51,7 +74,23 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.public_message(),
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if matches!(self, Self::Unauthorized(_)) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"rightstrack\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<rightstrack_search::SearchError> for ApiError {
+    fn from(e: rightstrack_search::SearchError) -> Self {
+        match e {
+            rightstrack_search::SearchError::BadQuery(m) => Self::BadRequest(m),
+            other => Self::Failed(other.to_string()),
+        }
     }
 }
 
@@ -67,6 +106,16 @@ pub struct BadRequest(ErrorBody);
 #[derive(ToResponse)]
 #[allow(dead_code)]
 pub struct NotFound(ErrorBody);
+
+/// Not signed in, or the token is not valid, revoked or expired.
+#[derive(ToResponse)]
+#[allow(dead_code)]
+pub struct Unauthorized(ErrorBody);
+
+/// The token's user or scope does not allow this.
+#[derive(ToResponse)]
+#[allow(dead_code)]
+pub struct Forbidden(ErrorBody);
 
 /// The server failed, for example its database; the details are in its log, not here.
 #[derive(ToResponse)]

@@ -3,26 +3,64 @@
 //! call the [`Store`], and render. Pages speak the language [`i18n`] negotiates; the API
 //! is described by the OpenAPI document [`api_document`].
 
+mod admin;
 mod api;
+pub mod auth;
+mod clusters;
 mod error;
 mod i18n;
 mod metrics;
 mod openapi;
 mod pages;
 mod query;
+mod records;
+mod reprisals;
+mod routes;
 mod schema;
 mod search;
+mod tracking;
 
 use std::sync::Arc;
 
-use axum::middleware::from_fn;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
+use rightstrack_auth::sealed::Key;
+use rightstrack_core::Permission;
 use rightstrack_search::SearchIndex;
 use rightstrack_store::Store;
 
 pub use error::ApiError;
 pub use openapi::api_document;
+pub use routes::RouteRule;
+
+/// Request bodies larger than this are refused with 413 before a handler sees them.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How the server is set up: things a deployment decides.
+#[derive(Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure`: set when the site is served over HTTPS (directly or through
+    /// a proxy), so that session cookies never travel in clear.
+    pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
+    /// The key of the reprisals register; without it the register is closed.
+    pub reprisals_key: Option<Arc<Key>>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            trust_proxy: false,
+            session_hours: 12,
+            reprisals_key: None,
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -30,14 +68,29 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Derived from the store; [`follow_store`] keeps it in step.
     pub search: Arc<SearchIndex>,
+    pub config: Arc<WebConfig>,
+    /// Sign-in attempts per client address.
+    pub limiter: Arc<auth::SignInLimiter>,
 }
 
 impl AppState {
-    /// State over a store, with its search index built from it.
+    /// State over a store with the default configuration, with its search index built.
     pub async fn new(store: Arc<dyn Store>) -> Result<Self, rightstrack_search::SearchError> {
+        Self::with_config(store, WebConfig::default()).await
+    }
+
+    pub async fn with_config(
+        store: Arc<dyn Store>,
+        config: WebConfig,
+    ) -> Result<Self, rightstrack_search::SearchError> {
         let search = Arc::new(SearchIndex::in_memory()?);
         search.sync(store.as_ref()).await?;
-        Ok(Self { store, search })
+        Ok(Self {
+            store,
+            search,
+            config: Arc::new(config),
+            limiter: Arc::new(auth::SignInLimiter::default()),
+        })
     }
 }
 
@@ -62,24 +115,194 @@ pub fn follow_store(state: &AppState, every: std::time::Duration) -> tokio::task
     })
 }
 
+/// Every route with the permission it needs: the one table the router is built from.
+fn routes() -> routes::Routes {
+    use Permission as P;
+    routes::Routes::default()
+        .get("/healthz", P::ReadPublished, api::healthz)
+        .get("/readyz", P::ReadPublished, api::readyz)
+        .get("/metrics", P::ReadPublished, metrics::serve)
+        .get("/api/v1/openapi.json", P::ReadPublished, openapi::serve)
+        .get(
+            "/api/v1/recommendations",
+            P::ReadPublished,
+            api::list_recommendations,
+        )
+        .get(
+            "/api/v1/recommendations/{id}",
+            P::ReadPublished,
+            api::get_recommendation,
+        )
+        .get("/api/v1/search", P::ReadPublished, search::api)
+        .get("/api/v1/me", P::OwnAccount, auth::account::me)
+        .get(
+            "/api/v1/recommendations/{id}/history",
+            P::ReadRegistry,
+            records::history_api,
+        )
+        .post(
+            "/api/v1/recommendations/{id}/publication",
+            P::Publish,
+            records::publication_api,
+        )
+        .post(
+            "/api/v1/recommendations/{id}/status",
+            P::UpdateAssigned,
+            records::status_api,
+        )
+        .post(
+            "/api/v1/recommendations/{id}/assessments",
+            P::Assess,
+            records::assessment_api,
+        )
+        .get(
+            "/api/v1/institutions",
+            P::ReadRegistry,
+            tracking::institutions,
+        )
+        .post(
+            "/api/v1/institutions",
+            P::EditRegistry,
+            tracking::create_institution,
+        )
+        .get(
+            "/api/v1/institutions/{id}/dashboard",
+            P::ReadRegistry,
+            tracking::dashboard,
+        )
+        .get(
+            "/api/v1/assignments",
+            P::ReadRegistry,
+            tracking::assignments,
+        )
+        .post("/api/v1/assignments", P::EditRegistry, tracking::assign)
+        .get("/api/v1/actions", P::ReadRegistry, tracking::actions)
+        .post("/api/v1/actions", P::EditRegistry, tracking::create_action)
+        .get(
+            "/api/v1/actions/{id}/indicators",
+            P::ReadRegistry,
+            tracking::indicators,
+        )
+        .post(
+            "/api/v1/actions/{id}/indicators",
+            P::UpdateAssigned,
+            tracking::add_indicator,
+        )
+        .post(
+            "/api/v1/actions/{id}/indicators/{indicator}/progress",
+            P::UpdateAssigned,
+            tracking::report_progress,
+        )
+        .get(
+            "/api/v1/recommendations/{id}/implementation",
+            P::ReadRegistry,
+            tracking::implementation,
+        )
+        .get(
+            "/api/v1/states/{code}/signals",
+            P::ReadRegistry,
+            tracking::state_signals,
+        )
+        .get(
+            "/api/v1/states/{code}/clusters",
+            P::ReadPublished,
+            clusters::api_clusters,
+        )
+        .get(
+            "/api/v1/recommendations/{id}/links",
+            P::ReadPublished,
+            clusters::api_links,
+        )
+        .post(
+            "/api/v1/clusters/{id}/title",
+            P::EditRegistry,
+            clusters::rename,
+        )
+        .post(
+            "/api/v1/clusters/{id}/members",
+            P::EditRegistry,
+            clusters::member,
+        )
+        .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
+        .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
+        .get("/", P::ReadPublished, pages::home)
+        .get("/static/style.css", P::ReadPublished, pages::stylesheet)
+        .get("/recommendations", P::ReadPublished, search::page)
+        .get("/recommendations/export", P::ReadPublished, search::export)
+        .get("/recommendations/{id}", P::ReadPublished, pages::detail)
+        .post(
+            "/recommendations/{id}/publication",
+            P::Publish,
+            records::publication_form,
+        )
+        .post(
+            "/recommendations/{id}/status",
+            P::UpdateAssigned,
+            records::status_form,
+        )
+        .post(
+            "/recommendations/{id}/assessments",
+            P::Assess,
+            records::assessment_form,
+        )
+        .get("/states/{code}", P::ReadPublished, pages::state)
+        .get("/sign-in", P::ReadPublished, auth::account::sign_in_page)
+        .post("/sign-in", P::ReadPublished, auth::account::sign_in)
+        .post("/sign-out", P::OwnAccount, auth::account::sign_out)
+        .get("/account", P::OwnAccount, auth::account::account)
+        .post(
+            "/account/password",
+            P::OwnAccount,
+            auth::account::change_password,
+        )
+        .post("/account/totp", P::OwnAccount, auth::account::totp_setup)
+        .post(
+            "/account/totp/disable",
+            P::OwnAccount,
+            auth::account::totp_disable,
+        )
+        .post(
+            "/account/tokens",
+            P::OwnAccount,
+            auth::account::create_token,
+        )
+        .post(
+            "/account/tokens/{id}/revoke",
+            P::OwnAccount,
+            auth::account::revoke_token,
+        )
+        .get("/admin/users", P::ManageUsers, admin::users)
+        .post("/admin/users", P::ManageUsers, admin::create_user)
+        .post("/admin/users/{id}", P::ManageUsers, admin::update_user)
+        .get("/admin/audit", P::ReadAudit, admin::audit)
+        .get("/admin/audit/export", P::ReadAudit, admin::audit_export)
+        .get("/reprisals", P::Reprisals, reprisals::register)
+        .post("/reprisals", P::Reprisals, reprisals::create)
+        .get("/reprisals/summary", P::ReadPublished, reprisals::summary)
+        .post(
+            "/reprisals/summary",
+            P::Reprisals,
+            reprisals::publish_summary,
+        )
+        .get("/reprisals/{id}", P::Reprisals, reprisals::case)
+        .post("/reprisals/{id}", P::Reprisals, reprisals::update)
+}
+
+/// Every route of the application with the permission it needs, for the authorization
+/// matrix test and for documentation.
+pub fn route_table() -> Vec<RouteRule> {
+    routes().finish().1
+}
+
 /// The whole application, ready to serve.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/api/v1/recommendations", get(api::list_recommendations))
-        .route("/api/v1/recommendations/{id}", get(api::get_recommendation))
-        .route("/", get(pages::home))
-        .route("/api/v1/search", get(search::api))
-        .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/recommendations", get(search::page))
-        .route("/recommendations/export", get(search::export))
-        .route("/recommendations/{id}", get(pages::detail))
-        .route("/states/{code}", get(pages::state))
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/metrics", get(metrics::serve))
+    let (router, _) = routes().finish();
+    router
         .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(i18n::negotiate))
+        .layer(from_fn(auth::security_headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(metrics::track))
         .with_state(state)
 }

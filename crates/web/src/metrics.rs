@@ -149,7 +149,8 @@ pub async fn serve(State(app): State<AppState>) -> Response {
     if let Ok(registry) = REGISTRY.lock() {
         registry.render(&mut out);
     }
-    match app.store.counts().await {
+    // All records, drafts included: the operators watch imports, which start as drafts.
+    match app.store.counts(false).await {
         Ok(counts) => {
             out.push_str("# HELP rightstrack_records Records in the database, by kind (imports from every process, the command line included, show here).\n");
             out.push_str("# TYPE rightstrack_records gauge\n");

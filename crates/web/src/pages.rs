@@ -5,9 +5,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use rightstrack_core::{Mechanism, Recommendation, RecommendationId, StateCode};
+use rightstrack_core::{
+    ImplementationStatus, Mechanism, Recommendation, RecommendationId, StateCode,
+};
 use rightstrack_store::Counts;
 
+use crate::auth::Viewer;
 use crate::i18n::Ui;
 use crate::{ApiError, AppState};
 
@@ -63,18 +66,19 @@ struct Home {
     states: Vec<(String, String)>,
 }
 
-pub async fn home(State(app): State<AppState>, ui: Ui) -> Response {
-    let counts = match app.store.counts().await {
+pub async fn home(State(app): State<AppState>, ui: Ui, viewer: Viewer) -> Response {
+    let public = !viewer.sees_drafts();
+    let counts = match app.store.counts(public).await {
         Ok(c) => c,
         Err(e) => return ApiError::from(e).page(ui),
     };
-    let states = reviewed_states(&app).await;
+    let states = reviewed_states(&app, public).await;
     render(&Home { ui, counts, states })
 }
 
 /// States that have recommendations, for the home page's links (code, name).
-async fn reviewed_states(app: &AppState) -> Vec<(String, String)> {
-    match app.store.reviewed_states().await {
+async fn reviewed_states(app: &AppState, public: bool) -> Vec<(String, String)> {
+    match app.store.reviewed_states(public).await {
         Ok(states) => states
             .into_iter()
             .map(|(code, _)| (code.to_string(), code.state().name.to_string()))
@@ -157,16 +161,78 @@ impl Row {
 struct Detail {
     ui: Ui,
     rec: Row,
+    /// (when, who, what), newest first; for those who may read the registry.
+    history: Vec<(String, String, String)>,
+    statuses: Vec<(&'static str, String)>,
+    /// (how it relates, other id, other text, where the other is from), earlier first.
+    links: Vec<(String, i64, String, String)>,
 }
 
-pub async fn detail(State(app): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    match app.store.recommendation(RecommendationId(id)).await {
-        Ok(Some(rec)) => render(&Detail {
+pub async fn detail(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    let result = async {
+        let id = RecommendationId(id);
+        let rec = crate::records::visible(&app, &viewer, id).await?;
+        let history = if viewer.sees_drafts() {
+            crate::records::history(&app, id)
+                .await?
+                .into_iter()
+                .map(|e| {
+                    let when =
+                        e.at.format(time::macros::format_description!(
+                            "[year]-[month]-[day] [hour]:[minute]"
+                        ))
+                        .unwrap_or_default();
+                    (when, e.actor, format!("{} {}", e.action, e.details))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (found, others) = crate::clusters::links(&app, &viewer, id).await?;
+        let links = found
+            .iter()
+            .filter_map(|l| {
+                let (other, key) = if l.from == id {
+                    (l.to, format!("link_kind.{}", l.kind.code()))
+                } else {
+                    (l.from, format!("link_kind.{}.by", l.kind.code()))
+                };
+                let r = others.get(&other)?;
+                let mut meta = vec![ui.mechanism(&r.mechanism)];
+                meta.extend(r.cycle.map(|c| ui.tr("value.cycle", "n", c)));
+                meta.extend(r.position.map(|p| ui.position(p)));
+                if l.decision != rightstrack_core::Decision::Proposed {
+                    meta.push(ui.t(&format!("decision.{}", l.decision.code())).to_string());
+                }
+                Some((
+                    ui.t(&key).to_string(),
+                    other.0,
+                    r.text.clone(),
+                    meta.join(" · "),
+                ))
+            })
+            .collect();
+        let statuses = ImplementationStatus::ALL
+            .iter()
+            .map(|s| (s.code(), ui.t(&format!("status.{}", s.code())).to_string()))
+            .collect();
+        Ok::<_, ApiError>(Detail {
             rec: Row::new(&rec, &ui),
-            ui,
-        }),
-        Ok(None) => ApiError::NotFound(format!("recommendation {id}")).page(ui),
-        Err(e) => ApiError::from(e).page(ui),
+            ui: ui.clone(),
+            history,
+            statuses,
+            links,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page),
+        Err(e) => e.page(ui),
     }
 }
 
@@ -181,11 +247,16 @@ struct StatePage {
     summary: Vec<(String, String, u64)>,
 }
 
-pub async fn state(State(app): State<AppState>, ui: Ui, Path(code): Path<String>) -> Response {
+pub async fn state(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Response {
     let Ok(code) = StateCode::parse(&code) else {
         return ApiError::NotFound(format!("state {code}")).page(ui);
     };
-    let summary = match app.store.state_summary(code).await {
+    let summary = match app.store.state_summary(code, !viewer.sees_drafts()).await {
         Ok(s) => s,
         Err(e) => return ApiError::from(e).page(ui),
     };

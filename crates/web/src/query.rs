@@ -52,6 +52,7 @@ fn bad(name: &str) -> impl Fn(rightstrack_core::ParseError) -> ApiError + '_ {
 impl ListParams {
     pub fn filter(&self) -> Result<RecommendationFilter, ApiError> {
         Ok(RecommendationFilter {
+            id: None,
             state: given(&self.state)
                 .map(StateCode::parse)
                 .transpose()

@@ -190,3 +190,43 @@ pub struct FacetValueSchema {
     /// This value is one of the query's filters.
     selected: bool,
 }
+
+/// An account as the API shows it: never a password hash or secret.
+#[derive(ToSchema)]
+#[schema(as = User)]
+#[allow(dead_code)]
+pub struct UserSchema {
+    id: i64,
+    username: String,
+    display_name: String,
+    #[schema(value_type = RoleSchema)]
+    role: String,
+    institution_id: Option<i64>,
+    disabled: bool,
+    totp_enabled: bool,
+    /// RFC 3339.
+    last_sign_in_at: Option<String>,
+}
+
+enum_schema!(
+    RoleSchema,
+    "Role",
+    rightstrack_core::Role::ALL,
+    "A user's role."
+);
+
+/// One entry of the append-only audit log.
+#[derive(ToSchema)]
+#[schema(as = AuditEntry)]
+#[allow(dead_code)]
+pub struct AuditEntrySchema {
+    id: i64,
+    /// RFC 3339.
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: Option<String>,
+    /// Field-level before/after, as JSON text.
+    details: String,
+}

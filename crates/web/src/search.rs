@@ -18,6 +18,7 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{Required, Schema};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Viewer;
 use crate::error::{BadRequest, InternalError};
 use crate::i18n::Ui;
 use crate::pages::{render, Row};
@@ -91,10 +92,17 @@ impl SearchParams {
         Ok(p)
     }
 
-    fn query(&self) -> SearchQuery {
+    /// The index query; for a viewer who may not see drafts, narrowed to published records
+    /// whatever the URL says.
+    fn query(&self, viewer: &Viewer) -> SearchQuery {
+        let mut filters = self.filters.clone();
+        if !viewer.sees_drafts() {
+            filters.retain(|(d, _)| *d != Dimension::Published);
+            filters.push((Dimension::Published, "yes".to_string()));
+        }
         SearchQuery {
             text: self.q.clone(),
-            filters: self.filters.clone(),
+            filters,
             sort: self.sort,
             offset: (self.page - 1).saturating_mul(self.per_page),
             limit: self.per_page,
@@ -198,14 +206,21 @@ fn sort_code(sort: Sort) -> &'static str {
 
 async fn run(
     app: &AppState,
+    viewer: &Viewer,
     params: &SearchParams,
 ) -> Result<(SearchResults, Vec<Recommendation>), ApiError> {
     let index = app.search.clone();
-    let query = params.query();
+    let query = params.query(viewer);
     let results = tokio::task::spawn_blocking(move || index.search(&query))
         .await
-        .map_err(|e| ApiError::BadRequest(format!("search stopped: {e}")))?
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::Failed(format!("search stopped: {e}")))??;
+    let mut results = results;
+    if !viewer.sees_drafts() {
+        // Everything shown is published; the facet would only say so.
+        results
+            .facets
+            .retain(|f| f.dimension != Dimension::Published);
+    }
     let ids: Vec<RecommendationId> = results.hits.iter().map(|h| h.id).collect();
     let records = app.store.recommendations_by_ids(&ids).await?;
     Ok((results, records))
@@ -236,10 +251,11 @@ pub struct SearchResponse {
     ))]
 pub async fn api(
     State(app): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let params = SearchParams::parse(raw.as_deref())?;
-    let (results, items) = run(&app, &params).await?;
+    let (results, items) = run(&app, &viewer, &params).await?;
     Ok(Json(SearchResponse {
         total: results.total,
         page: params.page,
@@ -280,16 +296,26 @@ struct SearchPage {
     json: String,
 }
 
-pub async fn page(State(app): State<AppState>, ui: Ui, RawQuery(raw): RawQuery) -> Response {
-    match search_page(&app, &ui, raw.as_deref()).await {
+pub async fn page(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match search_page(&app, &ui, &viewer, raw.as_deref()).await {
         Ok(page) => render(&page),
         Err(e) => e.page(ui),
     }
 }
 
-async fn search_page(app: &AppState, ui: &Ui, raw: Option<&str>) -> Result<SearchPage, ApiError> {
+async fn search_page(
+    app: &AppState,
+    ui: &Ui,
+    viewer: &Viewer,
+    raw: Option<&str>,
+) -> Result<SearchPage, ApiError> {
     let params = SearchParams::parse(raw)?;
-    let (results, records) = run(app, &params).await?;
+    let (results, records) = run(app, viewer, &params).await?;
     let pages = results.total.div_ceil(params.per_page).max(1);
     let toggle = |d: Dimension, v: &str, selected: bool| {
         params.link(|p| {
@@ -370,6 +396,7 @@ async fn search_page(app: &AppState, ui: &Ui, raw: Option<&str>) -> Result<Searc
 /// set, not one page of it.
 pub async fn export(
     State(app): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let format = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
@@ -378,14 +405,13 @@ pub async fn export(
         .unwrap_or_else(|| "csv".into());
     let format = ExportFormat::parse(&format).map_err(ApiError::BadRequest)?;
     let params = SearchParams::parse(raw.as_deref())?;
-    let (index, query) = (app.search.clone(), params.query());
+    let (index, query) = (app.search.clone(), params.query(&viewer));
     let hits = tokio::task::spawn_blocking(move || index.all_hits(&query))
         .await
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::Failed(e.to_string()))??;
     let mut body = Vec::new();
     let mut exporter =
-        Exporter::new(format, &mut body, true).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        Exporter::new(format, &mut body, true).map_err(|e| ApiError::Failed(e.to_string()))?;
     let mut rows = Rows::new(app.store.as_ref());
     for chunk in hits.chunks(2000) {
         let ids: Vec<RecommendationId> = chunk.iter().map(|h| h.id).collect();
@@ -393,12 +419,21 @@ pub async fn export(
             let row = rows.row(&rec).await?;
             exporter
                 .write_row(&row)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+                .map_err(|e| ApiError::Failed(e.to_string()))?;
         }
     }
     exporter
         .finish()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::Failed(e.to_string()))?;
+    app.store
+        .record_audit(
+            viewer.actor(),
+            "export",
+            "recommendations",
+            None,
+            serde_json::json!({"query": raw.as_deref().unwrap_or(""), "rows": hits.len(), "ip": viewer.ip}),
+        )
+        .await?;
     let (mime, ext) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Json => ("application/json", "json"),

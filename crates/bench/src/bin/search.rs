@@ -462,7 +462,7 @@ fn main() -> Result<()> {
         "sqlite://{}",
         path.display()
     )))?;
-    let stored = runtime.block_on(store.counts())?.recommendations;
+    let stored = runtime.block_on(store.counts(false))?.recommendations;
     if stored != CORPUS_SIZE as u64 {
         bail!(
             "the corpus at {} holds {stored} recommendations, not {CORPUS_SIZE}: delete it",

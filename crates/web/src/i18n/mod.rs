@@ -169,6 +169,12 @@ pub struct Ui {
     /// This page's path and its query without `lang`, for the switcher's links.
     path: String,
     query: String,
+    /// The signed-in user's name, for the navigation.
+    user_name: Option<String>,
+    /// What the navigation offers this viewer.
+    permissions: Vec<rightstrack_core::Permission>,
+    /// The viewer's CSRF token, which every form carries.
+    csrf: String,
 }
 
 /// One entry of the language switcher.
@@ -192,7 +198,56 @@ impl Ui {
             language,
             path: path.to_string(),
             query: query.to_string(),
+            user_name: None,
+            permissions: vec![rightstrack_core::Permission::ReadPublished],
+            csrf: String::new(),
         }
+    }
+
+    /// This interface as `viewer` sees it.
+    pub fn for_viewer(mut self, viewer: &crate::auth::Viewer) -> Self {
+        self.user_name = viewer.user.as_ref().map(|u| u.display_name.clone());
+        self.permissions = rightstrack_core::Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| viewer.allows(*p))
+            .collect();
+        self.csrf = viewer.csrf.clone();
+        self
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.user_name.as_deref().unwrap_or("")
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.user_name.is_some()
+    }
+
+    /// Whether to offer what needs `permission` (by its snake_case name). Only a hint for
+    /// the page: routes enforce permissions themselves.
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| {
+            serde_json::to_value(p)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s == permission))
+                .unwrap_or(false)
+        })
+    }
+
+    /// This interface with a CSRF token of its own (the sign-in form's).
+    pub fn with_csrf(mut self, csrf: &str) -> Self {
+        self.csrf = csrf.to_string();
+        self
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    /// This page's path, for `next` after signing in.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// For `<html lang>`.

@@ -44,9 +44,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(match parts.extensions.get::<Ui>() {
+        let ui = match parts.extensions.get::<Ui>() {
             Some(ui) => ui.clone(),
             None => resolve(&parts.uri, &parts.headers, asked(&parts.uri)),
+        };
+        // The viewer is known by now (authentication runs before handlers): the page's
+        // navigation and forms need it.
+        Ok(match parts.extensions.get::<crate::auth::Viewer>() {
+            Some(viewer) => ui.for_viewer(viewer),
+            None => ui,
         })
     }
 }

@@ -25,6 +25,10 @@ impl Ui {
         }
     }
 
+    pub fn role(&self, r: rightstrack_core::Role) -> String {
+        self.t(&format!("role.{}", r.code())).to_string()
+    }
+
     pub fn group(&self, g: RegionalGroup) -> String {
         self.t(&format!("group.{}", g.code())).to_string()
     }

@@ -2,6 +2,8 @@
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
+pub mod world;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::Response;
@@ -35,6 +37,14 @@ pub async fn app() -> Result<(axum::Router, TestDb), Error> {
             recommendations: vec![a, b],
             ..Default::default()
         })
+        .await?;
+    // Published, so that anonymous requests see them; drafts are the auth tests' concern.
+    db.store
+        .publish(
+            "t",
+            &rightstrack_store::RecommendationFilter::default(),
+            true,
+        )
         .await?;
     Ok((router(AppState::new(db.store.clone()).await?), db))
 }
