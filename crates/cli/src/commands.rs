@@ -134,12 +134,21 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             secure_cookies,
             trust_proxy,
         } => {
+            use rightstrack_auth::sealed::Key;
+            // The key's variables win over the configuration file's key file.
+            let reprisals_key = match Key::from_env().context("cannot read the reprisals key")? {
+                Some(key) => Some(key),
+                None => settings
+                    .reprisals_key_file
+                    .as_deref()
+                    .map(Key::from_file)
+                    .transpose()
+                    .context("cannot read the reprisals key")?,
+            };
             let config = rightstrack_web::WebConfig {
-                secure_cookies,
-                trust_proxy,
-                reprisals_key: rightstrack_auth::sealed::Key::from_env()
-                    .context("cannot read the reprisals key")?
-                    .map(Arc::new),
+                secure_cookies: secure_cookies || settings.secure_cookies,
+                trust_proxy: trust_proxy || settings.trust_proxy,
+                reprisals_key: reprisals_key.map(Arc::new),
                 ..Default::default()
             };
             let grace = shutdown_grace.map_or(settings.shutdown_grace, Duration::from_secs);

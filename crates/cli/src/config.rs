@@ -44,6 +44,9 @@ struct LogSettings {
 struct ServeSettings {
     addr: Option<SocketAddr>,
     shutdown_grace_seconds: Option<u64>,
+    secure_cookies: Option<bool>,
+    trust_proxy: Option<bool>,
+    reprisals_key_file: Option<PathBuf>,
 }
 
 /// Every setting, resolved.
@@ -59,6 +62,13 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// The classification model unless `--model` says.
     pub model: Option<PathBuf>,
+    /// On/off settings of `serve`: the file can turn them on; so can the flag or its
+    /// variable (a flag cannot say "off").
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    /// The reprisals register's key file, unless RIGHTSTRACK_REPRISALS_KEY_FILE or
+    /// RIGHTSTRACK_REPRISALS_KEY gives the key.
+    pub reprisals_key_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -97,6 +107,9 @@ impl Settings {
                     .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECONDS),
             ),
             model: file.model,
+            secure_cookies: file.serve.secure_cookies.unwrap_or(false),
+            trust_proxy: file.serve.trust_proxy.unwrap_or(false),
+            reprisals_key_file: file.serve.reprisals_key_file,
         })
     }
 }
@@ -141,6 +154,9 @@ format = "json"
 [serve]
 addr = "0.0.0.0:9000"
 shutdown_grace_seconds = 5
+secure_cookies = true
+trust_proxy = true
+reprisals_key_file = "/etc/rightstrack/reprisals.key"
 "#;
 
     #[test]
@@ -151,6 +167,11 @@ shutdown_grace_seconds = 5
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(s.shutdown_grace, Duration::from_secs(5));
+        assert!(s.secure_cookies && s.trust_proxy);
+        assert_eq!(
+            s.reprisals_key_file.as_deref(),
+            Some(Path::new("/etc/rightstrack/reprisals.key"))
+        );
         assert_eq!(
             s.model.as_deref(),
             Some(Path::new("/var/lib/rightstrack/model.rtm"))
@@ -183,6 +204,7 @@ shutdown_grace_seconds = 5
         assert_eq!(s.log_level, "warn");
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
+        assert!(!s.secure_cookies && !s.trust_proxy && s.reprisals_key_file.is_none());
         Ok(())
     }
 
