@@ -227,6 +227,40 @@ pub enum Command {
         force: bool,
     },
 
+    /// Ministries, agencies, committees, the NHRI, CSOs and UN entities.
+    Institution {
+        #[command(subcommand)]
+        command: crate::tracking_args::InstitutionCommand,
+    },
+
+    /// Assign recommendations of a review in bulk to a lead institution and supporting
+    /// ones: by theme, issue, cluster or paragraphs. A new lead replaces the previous one.
+    Assign(crate::tracking_args::AssignArgs),
+
+    /// Actions (measures) serving recommendations.
+    Action {
+        #[command(subcommand)]
+        command: crate::tracking_args::ActionCommand,
+    },
+
+    /// Implementation status set by a person, with a justification.
+    Status {
+        #[command(subcommand)]
+        command: crate::tracking_args::StatusCommand,
+    },
+
+    /// Existing implementation plans (the CSV template in docs/tracking.md).
+    Plan {
+        #[command(subcommand)]
+        command: crate::tracking_args::PlanCommand,
+    },
+
+    /// Scheduled jobs, for cron: `rightstrack jobs run-due`.
+    Jobs {
+        #[command(subcommand)]
+        command: crate::tracking_args::JobsCommand,
+    },
+
     /// Serve the web pages and the JSON API.
     Serve {
         /// Address to listen on. Default 127.0.0.1:8080.

@@ -127,6 +127,30 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         Command::Restore { file, force } => {
             crate::backup::restore(&settings.database, &file, force, cli.json).await
         }
+        Command::Institution { command } => {
+            let store = open(&settings.database).await?;
+            crate::tracking::institution(store.as_ref(), command, cli.json).await
+        }
+        Command::Assign(args) => {
+            let store = open(&settings.database).await?;
+            crate::tracking::assign(store.as_ref(), args, cli.json).await
+        }
+        Command::Action { command } => {
+            let store = open(&settings.database).await?;
+            crate::tracking::action(store.as_ref(), command, cli.json).await
+        }
+        Command::Status { command } => {
+            let store = open(&settings.database).await?;
+            crate::tracking::status(store.as_ref(), command, cli.json).await
+        }
+        Command::Plan { command } => {
+            let store = open(&settings.database).await?;
+            crate::tracking::plan(store.as_ref(), command, cli.json).await
+        }
+        Command::Jobs { command } => {
+            let store = open(&settings.database).await?;
+            crate::tracking::jobs(store.as_ref(), command, cli.json).await
+        }
         Command::Serve {
             addr,
             shutdown_grace,

@@ -9,6 +9,8 @@ mod commands;
 mod config;
 mod demo;
 mod serve;
+mod tracking;
+mod tracking_args;
 
 use clap::Parser;
 

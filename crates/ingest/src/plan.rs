@@ -1,7 +1,7 @@
 //! rightstrack's CSV template for existing implementation plans: one row per assignment
 //! or action (docs/tracking.md documents it, docs/examples/tracking-plan.csv is an
 //! example). Institutions and recommendations are named as people know them (institution
-//! names, report paragraphs such as `143.12`, UHRI themes); the command line resolves
+//! names, report paragraphs such as `121.12`, UHRI themes); the command line resolves
 //! them against the database.
 //!
 //! A file is read whole before anything is written: every row with a problem is reported,
@@ -26,7 +26,7 @@ pub enum PlanRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanTargets {
     pub theme: Option<String>,
-    /// Report paragraphs (`143.12`) or, with `#`, rightstrack ids (`#812`).
+    /// Report paragraphs (`121.12`) or, with `#`, rightstrack ids (`#812`).
     pub references: Vec<String>,
 }
 

@@ -446,6 +446,10 @@ pub trait Store: Accounts + Send + Sync {
 
     /// A user's notifications, newest first.
     async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>>;
+
+    /// Marks these notifications of a user as read (another user's are left alone).
+    /// Returns how many changed.
+    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -1457,4 +1457,8 @@ impl Store for PostgresStore {
     async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
         tracking::notifications(&self.client().await?, user_id).await
     }
+
+    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64> {
+        tracking::mark_notifications_read(&mut self.client().await?, user_id, ids).await
+    }
 }

@@ -1449,4 +1449,10 @@ impl Store for SqliteStore {
         self.run(move |conn| tracking::notifications(conn, user_id))
             .await
     }
+
+    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64> {
+        let ids = ids.to_vec();
+        self.run(move |conn| tracking::mark_notifications_read(conn, user_id, &ids))
+            .await
+    }
 }

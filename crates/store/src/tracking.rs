@@ -207,6 +207,30 @@ impl NewIndicator {
     }
 }
 
+impl NewProgress {
+    /// What the store accepts whoever built the value: evidence within the size limit, a
+    /// finite value.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        if self.value.is_some_and(|v| !v.is_finite()) {
+            return Err(StoreError::Invalid(
+                "a progress value must be a number".into(),
+            ));
+        }
+        for e in &self.evidence {
+            if e.bytes.is_empty() || e.bytes.len() > rightstrack_core::evidence::MAX_EVIDENCE_BYTES
+            {
+                return Err(StoreError::Invalid(format!(
+                    "the attachment {:?} is {} bytes: it must be 1 to {} bytes",
+                    e.file_name,
+                    e.bytes.len(),
+                    rightstrack_core::evidence::MAX_EVIDENCE_BYTES
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn check_period(name: &str, start: Date, end: Date) -> Result<(), StoreError> {
     if end <= start {
         return Err(StoreError::Invalid(format!(
@@ -523,7 +547,15 @@ pub(crate) enum StatusSubject {
 }
 
 impl StatusSubject {
-    /// (history table, its key column, the key, the regressions column).
+    /// (the subject's table, its name in messages and the audit log).
+    pub(crate) fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Recommendation(_) => ("recommendations", "recommendation"),
+            Self::Cluster(_) => ("clusters", "cluster"),
+        }
+    }
+
+    /// (history table, its key column, the key).
     pub(crate) fn table(self) -> (&'static str, &'static str, i64) {
         match self {
             Self::Recommendation(id) => ("status_changes", "recommendation_id", id.0),
@@ -555,6 +587,27 @@ pub(crate) fn current_statuses(
                 .unwrap_or_default();
             let (rec, cluster) = subject(*id);
             CurrentStatus::from_facts(rec, cluster, person.get(id).copied(), &progress)
+        })
+        .collect()
+}
+
+/// Recommendations whose status, derived from actions on both sides (nobody set one),
+/// moved backwards between two readings: (recommendation, before, after).
+pub(crate) fn derived_regressions(
+    before: &[CurrentStatus],
+    after: &[CurrentStatus],
+) -> Vec<(RecommendationId, ImplementationStatus, ImplementationStatus)> {
+    after
+        .iter()
+        .filter(|a| a.source == StatusSource::Actions)
+        .filter_map(|a| {
+            let id = a.recommendation_id?;
+            let b = before
+                .iter()
+                .find(|b| b.recommendation_id == Some(id) && b.source == StatusSource::Actions)?;
+            b.status
+                .is_regression_to(a.status)
+                .then_some((id, b.status, a.status))
         })
         .collect()
 }

@@ -526,6 +526,29 @@ async fn story(db: &TestDb) -> TestResult {
     assert_eq!(repeated.len(), 1);
     assert_eq!(repeated[0].repeats, vec![roma]);
 
+    // The law's action is reopened: the statuses derived from it step back, a regression
+    // for roma (fully → in progress) and roma2 (partially → in progress, through the
+    // cluster); opcat's status is a person's and does not move.
+    let mut reopened = done.clone();
+    reopened.progress = ActionProgress::Started;
+    store.update_action("coordinator", action, reopened).await?;
+    let now = store.regressions(svn()).await?;
+    // Derived statuses' regressions name the action; a person's do not.
+    let mut derived: Vec<(Option<RecommendationId>, &str, &str)> = now
+        .iter()
+        .filter(|r| r.kind == RegressionKind::Status && r.action_id == Some(action))
+        .map(|r| (r.recommendation_id, r.before.as_str(), r.after.as_str()))
+        .collect();
+    derived.sort();
+    assert_eq!(
+        derived,
+        vec![
+            (Some(roma), "fully_implemented", "in_progress"),
+            (Some(roma2), "partially_implemented", "in_progress"),
+        ]
+    );
+    let regressions = now;
+
     // Deleting an action: the statuses derived from it follow; the regressions stay.
     store.delete_action("test", training).await?;
     assert_eq!(
@@ -603,6 +626,20 @@ async fn story(db: &TestDb) -> TestResult {
         "one notification however often it was tried"
     );
     assert!(inbox[0].subject.contains("Cases prosecuted"));
+    assert!(!inbox[0].read);
+    let other = db
+        .insert_user("other", "focal_point", Some(justice), None)
+        .await?;
+    assert_eq!(
+        store.mark_notifications_read(other, &[inbox[0].id]).await?,
+        0,
+        "not theirs"
+    );
+    assert_eq!(
+        store.mark_notifications_read(focal, &[inbox[0].id]).await?,
+        1
+    );
+    assert!(store.notifications(focal).await?[0].read);
     let _ = ind;
     Ok(())
 }

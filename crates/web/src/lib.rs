@@ -188,11 +188,13 @@ fn routes() -> routes::Routes {
             P::UpdateAssigned,
             tracking::add_indicator,
         )
-        .post(
+        .post_large(
             "/api/v1/actions/{id}/indicators/{indicator}/progress",
             P::UpdateAssigned,
             tracking::report_progress,
+            tracking::PROGRESS_BODY_BYTES,
         )
+        .get("/evidence/{id}", P::ReadPublished, tracking::evidence)
         .get(
             "/api/v1/recommendations/{id}/implementation",
             P::ReadRegistry,

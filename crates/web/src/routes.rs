@@ -43,6 +43,22 @@ impl Routes {
         self.add("POST", path, permission, post(handler))
     }
 
+    /// A POST route that accepts bodies up to `limit` bytes instead of the default.
+    pub fn post_large<H, T>(
+        self,
+        path: &'static str,
+        permission: Permission,
+        handler: H,
+        limit: usize,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let route = post(handler).layer(axum::extract::DefaultBodyLimit::max(limit));
+        self.add("POST", path, permission, route)
+    }
+
     fn add(
         mut self,
         method: &'static str,

@@ -398,7 +398,24 @@ pub struct ProgressRequest {
     value: Option<f64>,
     #[serde(default)]
     public: bool,
+    /// Attachments, at most 10 MiB each (the request at most 14 MiB).
+    #[serde(default)]
+    evidence: Vec<EvidenceUpload>,
 }
+
+/// One attachment: its name (only the last path component is kept, cleaned), the type the
+/// sender declares (checked against the bytes), and the content in base64.
+#[derive(Deserialize, ToSchema)]
+pub struct EvidenceUpload {
+    name: String,
+    #[serde(default)]
+    content_type: Option<String>,
+    base64: String,
+}
+
+/// The body limit of the progress route, which carries attachments: 10 MiB in base64 and
+/// the report around it.
+pub const PROGRESS_BODY_BYTES: usize = 14 * 1024 * 1024;
 
 /// Report progress against an indicator's due date (focal points for their institution's
 /// actions, coordinators for any).
@@ -438,7 +455,23 @@ pub async fn report_progress(
                 text: body.text,
                 value: body.value,
                 public: body.public,
-                evidence: Vec::new(),
+                evidence: body
+                    .evidence
+                    .iter()
+                    .map(|e| {
+                        use base64::Engine;
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(e.base64.trim())
+                            .map_err(|err| {
+                                ApiError::BadRequest(format!(
+                                    "evidence {:?}: not base64 ({err})",
+                                    e.name
+                                ))
+                            })?;
+                        rightstrack_core::evidence::check(&e.name, e.content_type.as_deref(), bytes)
+                            .map_err(|err| ApiError::BadRequest(err.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?,
             },
         )
         .await
@@ -544,4 +577,39 @@ pub async fn implementation(
             .await?,
     })
     .into_response())
+}
+
+/// An attachment of a progress report: to everyone if the report is public, otherwise to
+/// signed-in users only. Always as a download, under its cleaned name, with the type its
+/// bytes were found to have, so that it never runs as a page of this site.
+pub async fn evidence(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let file = app
+        .store
+        .evidence(id)
+        .await?
+        .filter(|f| f.public || viewer.sees_drafts())
+        .ok_or_else(|| ApiError::NotFound(format!("evidence {id}")))?;
+    let name = rightstrack_core::evidence::sanitise_file_name(&file.info.file_name);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                file.info.content_type.clone(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }

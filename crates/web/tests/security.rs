@@ -862,3 +862,129 @@ async fn the_reprisals_register_is_unreadable_without_the_key() -> TestResult {
     assert!(!public.contains("KNOWN-CASE-TEXT") && !public.contains("river"));
     Ok(())
 }
+
+#[tokio::test]
+async fn evidence_is_named_safely_sized_and_served_only_to_those_allowed() -> TestResult {
+    use base64::Engine;
+    let world = World::new().await?;
+    let uri = format!(
+        "/api/v1/actions/{}/indicators/{}/progress",
+        world.action, world.indicator
+    );
+    let pdf = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.5 the decree as adopted");
+    let html =
+        base64::engine::general_purpose::STANDARD.encode(b"<html><script>alert(1)</script></html>");
+    let report = serde_json::json!({
+        "due_date": "2026-01-01", "text": "Bill tabled", "value": 1, "public": false,
+        "evidence": [
+            {"name": "../../../etc/passwd", "content_type": "application/pdf", "base64": pdf},
+            {"name": "..\\..\\decree.pdf", "content_type": "application/pdf", "base64": html},
+        ]
+    });
+    let response = world
+        .send(world.request(
+            "POST",
+            &uri,
+            Some("focal_point"),
+            Body::from(report.to_string()),
+            Some(JSON),
+        )?)
+        .await?;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let indicators = world.db.store.indicators(world.action).await?;
+    let files: Vec<_> = indicators
+        .iter()
+        .flat_map(|i| i.reports.iter().flat_map(|r| r.evidence.clone()))
+        .collect();
+    assert_eq!(files.len(), 2);
+    for f in &files {
+        assert!(
+            !f.file_name.contains('/')
+                && !f.file_name.contains('\\')
+                && !f.file_name.starts_with('.'),
+            "{}",
+            f.file_name
+        );
+    }
+    // The HTML declared as a PDF is not served as HTML; nothing is served inline.
+    for f in &files {
+        let anonymous = world
+            .send(world.request(
+                "GET",
+                &format!("/evidence/{}", f.id),
+                None,
+                Body::empty(),
+                None,
+            )?)
+            .await?;
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::NOT_FOUND,
+            "a private report's evidence"
+        );
+        let viewer = world
+            .send(world.request(
+                "GET",
+                &format!("/evidence/{}", f.id),
+                Some("viewer"),
+                Body::empty(),
+                None,
+            )?)
+            .await?;
+        assert_eq!(viewer.status(), StatusCode::OK);
+        let kind = viewer
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(!kind.contains("html"), "{kind}");
+        let disposition = viewer
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            disposition.starts_with("attachment;") && !disposition.contains(".."),
+            "{disposition}"
+        );
+    }
+    // Too large: refused whole, nothing stored.
+    let big = base64::engine::general_purpose::STANDARD.encode(vec![b'x'; 11 * 1024 * 1024]);
+    let report = serde_json::json!({"due_date": "2026-01-01", "text": "x", "evidence": [{"name": "big.bin", "base64": big}]});
+    let response = world
+        .send(world.request(
+            "POST",
+            &uri,
+            Some("focal_point"),
+            Body::from(report.to_string()),
+            Some(JSON),
+        )?)
+        .await?;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let report = serde_json::json!({"due_date": "2026-01-01", "text": "x", "evidence": [{"name": "big.bin", "base64": base64::engine::general_purpose::STANDARD.encode(vec![b'x'; 10 * 1024 * 1024 + 1])}]});
+    let response = world
+        .send(world.request(
+            "POST",
+            &uri,
+            Some("coordinator"),
+            Body::from(report.to_string()),
+            Some(JSON),
+        )?)
+        .await?;
+    assert!(
+        response.status() == StatusCode::BAD_REQUEST
+            || response.status() == StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let after: usize = world
+        .db
+        .store
+        .indicators(world.action)
+        .await?
+        .iter()
+        .flat_map(|i| i.reports.iter().map(|r| r.evidence.len()))
+        .sum();
+    assert_eq!(after, 2);
+    Ok(())
+}

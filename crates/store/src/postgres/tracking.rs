@@ -16,7 +16,8 @@ use tokio_postgres::{Row, Transaction};
 
 use super::{active_members, audit, filter_sql, refs, touch};
 use crate::tracking::{
-    canonical_code, check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS,
+    canonical_code, check_period, derived_regressions, would_loop, ActionRow, Facts, StatusSubject,
+    ACTION_COLUMNS,
 };
 use crate::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
@@ -471,6 +472,36 @@ async fn record_regression(
     Ok(())
 }
 
+fn ids_of_raw(ids: &[i64]) -> Vec<RecommendationId> {
+    ids.iter().copied().map(RecommendationId).collect()
+}
+
+/// Records, as regressions reported by `actor`, the derived statuses that moved backwards
+/// since `before` was read.
+async fn record_derived_regressions(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &str,
+    action: Option<i64>,
+    before: &[CurrentStatus],
+) -> Result<()> {
+    let ids: Vec<RecommendationId> = before.iter().filter_map(|s| s.recommendation_id).collect();
+    let after = statuses(tx, &ids).await?;
+    for (id, b, a) in derived_regressions(before, &after) {
+        let subject = StatusSubject::Recommendation(id);
+        record_regression(
+            tx,
+            RegressionKind::Status,
+            subject,
+            action,
+            b.code(),
+            a.code(),
+            actor,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn update_action(
     client: &mut Object,
     actor: &str,
@@ -481,6 +512,7 @@ pub(super) async fn update_action(
     let tx = client.transaction().await?;
     let before = action_record(&tx, id).await?;
     let served_before = served_by(&tx, id).await?;
+    let statuses_before = statuses(&tx, &ids_of_raw(&served_before)).await?;
     let c = action.columns();
     tx.execute(
         "UPDATE actions SET title = $2, description = $3, kind = $4, institution_id = $5, start_date = $6,
@@ -529,6 +561,7 @@ pub(super) async fn update_action(
     }
     let mut touched: BTreeSet<i64> = served_before.into_iter().collect();
     touched.extend(served_by(&tx, id).await?);
+    record_derived_regressions(&tx, actor, Some(id), &statuses_before).await?;
     touch(&tx, &touched.into_iter().collect::<Vec<_>>()).await?;
     audit(
         &tx,
@@ -547,8 +580,10 @@ pub(super) async fn delete_action(client: &mut Object, actor: &str, id: i64) -> 
     let tx = client.transaction().await?;
     let before = action_record(&tx, id).await?;
     let served = served_by(&tx, id).await?;
+    let statuses_before = statuses(&tx, &ids_of_raw(&served)).await?;
     tx.execute("DELETE FROM actions WHERE id = $1", &[&id])
         .await?;
+    record_derived_regressions(&tx, actor, None, &statuses_before).await?;
     touch(&tx, &served).await?;
     audit(
         &tx,
@@ -753,6 +788,7 @@ pub(super) async fn report_progress(
     actor: &str,
     p: NewProgress,
 ) -> Result<i64> {
+    p.check()?;
     let tx = client.transaction().await?;
     let action = action_of_indicator(&tx, p.indicator_id).await?;
     let before = tx
@@ -844,10 +880,7 @@ pub(super) async fn set_status(
     }
     let tx = client.transaction().await?;
     let (table, key, id) = subject.table();
-    let (subjects, what) = match subject {
-        StatusSubject::Recommendation(_) => ("recommendations", "recommendation"),
-        StatusSubject::Cluster(_) => ("clusters", "cluster"),
-    };
+    let (subjects, what) = subject.names();
     if tx
         .query_opt(
             &format!("SELECT id FROM {subjects} WHERE id = $1 FOR UPDATE"),
@@ -977,7 +1010,7 @@ pub(super) async fn add_assessment(
 
 /// (id → person's latest status, id → progress of each action) for these subjects.
 async fn status_facts(
-    client: &Object,
+    client: &impl deadpool_postgres::GenericClient,
     person_sql: &str,
     actions_sql: &str,
     ids: &[i64],
@@ -1000,7 +1033,7 @@ async fn status_facts(
 }
 
 pub(super) async fn statuses(
-    client: &Object,
+    client: &impl deadpool_postgres::GenericClient,
     ids: &[RecommendationId],
 ) -> Result<Vec<CurrentStatus>> {
     let ids = raw(ids);
@@ -1298,4 +1331,29 @@ pub(super) async fn notifications(client: &Object, user_id: i64) -> Result<Vec<N
             })
         })
         .collect()
+}
+
+pub(super) async fn mark_notifications_read(
+    client: &mut Object,
+    user_id: i64,
+    ids: &[i64],
+) -> Result<u64> {
+    let tx = client.transaction().await?;
+    let changed = tx
+        .execute(
+            "UPDATE notifications SET read_at = now() WHERE id = ANY($1) AND user_id = $2 AND read_at IS NULL",
+            &[&ids, &user_id],
+        )
+        .await?;
+    audit(
+        &tx,
+        &user_id.to_string(),
+        "read",
+        "notifications",
+        Some(user_id.to_string()),
+        serde_json::json!({"ids": ids, "changed": changed}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(changed)
 }

@@ -16,7 +16,8 @@ use time::Date;
 
 use super::{audit, date_text, filter_sql, now, parse_date, parse_timestamp, touch};
 use crate::tracking::{
-    canonical_code, check_period, would_loop, ActionRow, Facts, StatusSubject, ACTION_COLUMNS,
+    canonical_code, check_period, derived_regressions, would_loop, ActionRow, Facts, StatusSubject,
+    ACTION_COLUMNS,
 };
 use crate::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
@@ -464,6 +465,31 @@ fn record_regression(
     Ok(())
 }
 
+/// Records, as regressions reported by `actor`, the derived statuses that moved backwards
+/// since `before` was read.
+fn record_derived_regressions(
+    tx: &Transaction<'_>,
+    actor: &str,
+    action: Option<i64>,
+    before: &[CurrentStatus],
+) -> Result<()> {
+    let ids: Vec<RecommendationId> = before.iter().filter_map(|s| s.recommendation_id).collect();
+    let after = statuses(tx, &ids)?;
+    for (id, b, a) in derived_regressions(before, &after) {
+        let subject = StatusSubject::Recommendation(id);
+        record_regression(
+            tx,
+            RegressionKind::Status,
+            subject,
+            action,
+            b.code(),
+            a.code(),
+            actor,
+        )?;
+    }
+    Ok(())
+}
+
 pub(super) fn update_action(
     conn: &mut Connection,
     actor: &str,
@@ -474,6 +500,7 @@ pub(super) fn update_action(
     let tx = write_tx(conn)?;
     let before = action_record(&tx, id)?;
     let served_before = served_by(&tx, id)?;
+    let statuses_before = statuses(&tx, &served_before)?;
     let c = action.columns();
     tx.execute(
         "UPDATE actions SET title = ?2, description = ?3, kind = ?4, institution_id = ?5, start_date = ?6,
@@ -520,6 +547,7 @@ pub(super) fn update_action(
     }
     let mut touched: BTreeSet<RecommendationId> = served_before.into_iter().collect();
     touched.extend(served_by(&tx, id)?);
+    record_derived_regressions(&tx, actor, Some(id), &statuses_before)?;
     touch(&tx, &touched.into_iter().collect::<Vec<_>>())?;
     audit(
         &tx,
@@ -537,7 +565,9 @@ pub(super) fn delete_action(conn: &mut Connection, actor: &str, id: i64) -> Resu
     let tx = write_tx(conn)?;
     let before = action_record(&tx, id)?;
     let served = served_by(&tx, id)?;
+    let statuses_before = statuses(&tx, &served)?;
     tx.execute("DELETE FROM actions WHERE id = ?1", [id])?;
+    record_derived_regressions(&tx, actor, None, &statuses_before)?;
     touch(&tx, &served)?;
     audit(
         &tx,
@@ -723,6 +753,7 @@ pub(super) fn indicators(conn: &mut Connection, action_id: i64) -> Result<Vec<In
 }
 
 pub(super) fn report_progress(conn: &mut Connection, actor: &str, p: NewProgress) -> Result<i64> {
+    p.check()?;
     let tx = write_tx(conn)?;
     let action = action_of_indicator(&tx, p.indicator_id)?;
     let before: Option<(Option<String>, String, Option<f64>)> = tx
@@ -849,11 +880,7 @@ pub(super) fn record_status(
         tx,
         actor,
         "update",
-        if matches!(subject, StatusSubject::Cluster(_)) {
-            "cluster_status"
-        } else {
-            "recommendation_status"
-        },
+        &format!("{}_status", subject.names().1),
         Some(id.to_string()),
         serde_json::json!({"before": before.map(|s| s.code()), "after": status.code(), "justification": justification}),
     )?;
@@ -868,10 +895,8 @@ pub(super) fn set_status(
     justification: &str,
 ) -> Result<()> {
     let tx = write_tx(conn)?;
-    let (table, _, id) = match subject {
-        StatusSubject::Recommendation(r) => ("recommendations", (), r.0),
-        StatusSubject::Cluster(c) => ("clusters", (), c),
-    };
+    let (_, _, id) = subject.table();
+    let (table, what) = subject.names();
     let known: Option<i64> = tx
         .query_row(
             &format!("SELECT id FROM {table} WHERE id = ?1"),
@@ -880,10 +905,7 @@ pub(super) fn set_status(
         )
         .optional()?;
     if known.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "{} {id}",
-            table.trim_end_matches('s')
-        )));
+        return Err(StoreError::NotFound(format!("{what} {id}")));
     }
     record_status(&tx, actor, subject, status, justification)?;
     tx.commit()?;
@@ -971,10 +993,7 @@ fn status_facts(
     Ok((person, actions))
 }
 
-pub(super) fn statuses(
-    conn: &mut Connection,
-    ids: &[RecommendationId],
-) -> Result<Vec<CurrentStatus>> {
+pub(super) fn statuses(conn: &Connection, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let (person, actions) = status_facts(
         conn,
@@ -1231,4 +1250,32 @@ pub(super) fn notifications(conn: &mut Connection, user_id: i64) -> Result<Vec<N
         });
     }
     Ok(out)
+}
+
+pub(super) fn mark_notifications_read(
+    conn: &mut Connection,
+    user_id: i64,
+    ids: &[i64],
+) -> Result<u64> {
+    let tx = write_tx(conn)?;
+    let stamp = now();
+    let mut changed = 0;
+    {
+        let mut mark = tx.prepare_cached(
+            "UPDATE notifications SET read_at = ?3 WHERE id = ?1 AND user_id = ?2 AND read_at IS NULL",
+        )?;
+        for id in ids {
+            changed += mark.execute(params![id, user_id, stamp])?;
+        }
+    }
+    audit(
+        &tx,
+        &user_id.to_string(),
+        "read",
+        "notifications",
+        Some(user_id.to_string()),
+        serde_json::json!({"ids": ids, "changed": changed}),
+    )?;
+    tx.commit()?;
+    Ok(changed as u64)
 }
