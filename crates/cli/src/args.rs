@@ -195,6 +195,39 @@ pub enum Command {
         state: Option<StateCode>,
     },
 
+    /// Write a report on a state's cycle: mid-term (the government's voluntary mid-term
+    /// report, or with --voice nhri|cso the stakeholders' shadow report), follow-up (the
+    /// chapter of the next national report on the previous review's recommendations) or
+    /// hrc-brief (for the HRC President's follow-up, with comparisons across states).
+    Report {
+        /// mid-term, follow-up or hrc-brief.
+        #[arg(value_parser = rightstrack_report::ReportKind::parse)]
+        kind: rightstrack_report::ReportKind,
+        /// ISO 3166-1 alpha-3 code of the state under review.
+        #[arg(long, value_parser = parse_state)]
+        state: StateCode,
+        #[arg(long, value_parser = parse_cycle)]
+        cycle: Cycle,
+        /// Whose statuses: government (its own), nhri or cso (their assessments).
+        #[arg(long, default_value = "government", value_parser = rightstrack_report::Voice::parse)]
+        voice: rightstrack_report::Voice,
+        /// en or fr.
+        #[arg(long, default_value = "en", value_parser = rightstrack_report::Lang::parse)]
+        lang: rightstrack_report::Lang,
+        /// html, pdf, docx, xlsx or csv.
+        #[arg(long, value_parser = rightstrack_report::Format::parse)]
+        format: rightstrack_report::Format,
+        /// Only what is published (the public's view).
+        #[arg(long)]
+        published_only: bool,
+        /// Start CSV with a byte order mark, for spreadsheet programs.
+        #[arg(long)]
+        bom: bool,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+
     /// Evaluate against labelled files, without importing them.
     Eval {
         #[command(subcommand)]

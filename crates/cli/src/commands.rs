@@ -193,6 +193,26 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             let store = open(&settings.database).await?;
             crate::accounts::reprisals(store.as_ref(), what).await
         }
+        Command::Report {
+            kind,
+            state,
+            cycle,
+            voice,
+            lang,
+            format,
+            published_only,
+            bom,
+            output,
+        } => {
+            let store = open(&settings.database).await?;
+            let request = rightstrack_report::ReportRequest {
+                voice,
+                lang,
+                published_only,
+                ..rightstrack_report::ReportRequest::new(kind, state, u8::from(cycle))
+            };
+            crate::report::write(store.as_ref(), &request, format, bom, &output).await
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod cluster;
 mod commands;
 mod config;
 mod demo;
+mod report;
 mod serve;
 mod tracking;
 mod tracking_args;

@@ -46,6 +46,7 @@ pub async fn serve(
              rightstrack user add NAME --role admin   (with the same --database)"
         );
     }
+    crate::tracking::spawn_reminders_in_server(store.clone())?;
     if config.reprisals_key.is_none() {
         tracing::info!(
             "the reprisals register is closed: no key (set RIGHTSTRACK_REPRISALS_KEY_FILE; see docs/security.md)"

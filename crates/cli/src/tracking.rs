@@ -475,3 +475,53 @@ pub async fn jobs(store: &dyn Store, command: JobsCommand, json: bool) -> Result
         )
     })
 }
+
+/// How often `serve` runs the reminder job: `RIGHTSTRACK_REMINDER_INTERVAL_MINUTES`, 15 by
+/// default; 0 turns it off (run `rightstrack jobs run-due` from cron instead).
+fn reminder_interval(value: Option<&str>) -> Result<Option<std::time::Duration>> {
+    let minutes: u64 = match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => 15,
+        Some(v) => v.parse().map_err(|_| {
+            anyhow!("RIGHTSTRACK_REMINDER_INTERVAL_MINUTES is {v:?}: expected a number of minutes (0 turns reminders off)")
+        })?,
+    };
+    Ok((minutes > 0).then(|| std::time::Duration::from_secs(minutes * 60)))
+}
+
+/// Starts the reminder job beside the web server, with the settings `jobs run-due` uses.
+pub fn spawn_reminders_in_server(store: std::sync::Arc<dyn Store>) -> Result<()> {
+    let interval = std::env::var("RIGHTSTRACK_REMINDER_INTERVAL_MINUTES").ok();
+    let Some(every) = reminder_interval(interval.as_deref())? else {
+        tracing::info!("reminders are off in the server (RIGHTSTRACK_REMINDER_INTERVAL_MINUTES=0)");
+        return Ok(());
+    };
+    let settings = rightstrack_jobs::ReminderSettings::from_env()?;
+    let mailer = rightstrack_jobs::SmtpSettings::from_env()?
+        .map(|s| rightstrack_jobs::Mailer::new(&s))
+        .transpose()?;
+    if mailer.is_none() {
+        tracing::info!("no RIGHTSTRACK_SMTP_HOST: reminders are in-app notifications only");
+    }
+    rightstrack_jobs::spawn_reminders(store, mailer, settings, every);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_reminds_every_quarter_hour_unless_told() -> Result<()> {
+        assert_eq!(
+            reminder_interval(None)?,
+            Some(std::time::Duration::from_secs(900))
+        );
+        assert_eq!(
+            reminder_interval(Some("60"))?,
+            Some(std::time::Duration::from_secs(3600))
+        );
+        assert_eq!(reminder_interval(Some("0"))?, None);
+        assert!(reminder_interval(Some("hourly")).is_err());
+        Ok(())
+    }
+}

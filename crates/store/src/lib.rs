@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod backup;
 pub mod clusters;
 mod filter;
+pub mod implementation;
 pub mod merge;
 pub mod migrate;
 mod postgres;
@@ -31,6 +32,10 @@ use serde::Serialize;
 
 pub use accounts::Accounts;
 pub use clusters::NewCluster;
+pub use implementation::{
+    AssignedInstitution, Implementation, ImplementationAction, IndicatorProgress,
+    StakeholderAssessment,
+};
 pub use rightstrack_core::PositionUpdate;
 pub use tracking::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
@@ -450,6 +455,10 @@ pub trait Store: Accounts + Send + Sync {
     /// Marks these notifications of a user as read (another user's are left alone).
     /// Returns how many changed.
     async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64>;
+    /// What has been recorded about the implementation of these recommendations, one
+    /// [`Implementation`] per id in the order given (empty where nothing is recorded),
+    /// read from one snapshot of the database.
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

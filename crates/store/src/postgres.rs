@@ -26,9 +26,10 @@ use crate::tracking::StatusSubject;
 use crate::{
     audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
     AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
-    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
-    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
-    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
+    Implementation, ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment,
+    NewIndicator, NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient,
+    RecommendationFilter, RegressionRecord, Reminder, Result, Revision, Store, StoreError,
+    Suggestion,
 };
 
 /// Rows per bulk statement: well under PostgreSQL's limits, large enough to amortise the
@@ -1460,5 +1461,19 @@ impl Store for PostgresStore {
 
     async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64> {
         tracking::mark_notifications_read(&mut self.client().await?, user_id, ids).await
+    }
+
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
+        let mut client = self.client().await?;
+        // One snapshot for every query of the read.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let rows = crate::implementation::postgres::read(&*tx, ids).await?;
+        tx.commit().await?;
+        crate::implementation::assemble(ids, rows)
     }
 }

@@ -28,9 +28,10 @@ use crate::tracking::StatusSubject;
 use crate::{
     audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
     AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
-    ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment, NewIndicator,
-    NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient, RecommendationFilter,
-    RegressionRecord, Reminder, Result, Revision, Store, StoreError, Suggestion,
+    Implementation, ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment,
+    NewIndicator, NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient,
+    RecommendationFilter, RegressionRecord, Reminder, Result, Revision, Store, StoreError,
+    Suggestion,
 };
 
 mod tracking;
@@ -100,7 +101,7 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<OffsetDateTime> {
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
 }
 
-fn parse_date(s: &str) -> Result<Date> {
+pub(crate) fn parse_date(s: &str) -> Result<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
 }
@@ -1454,5 +1455,16 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.run(move |conn| tracking::mark_notifications_read(conn, user_id, &ids))
             .await
+    }
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            // One read transaction: every query sees the same snapshot.
+            let tx = conn.transaction()?;
+            let rows = crate::implementation::sqlite::read(&tx, &ids)?;
+            tx.commit()?;
+            crate::implementation::assemble(&ids, rows)
+        })
+        .await
     }
 }

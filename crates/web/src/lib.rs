@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod query;
 mod records;
+mod reports;
 mod reprisals;
 mod routes;
 mod schema;
@@ -227,6 +228,18 @@ fn routes() -> routes::Routes {
         )
         .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
         .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
+        .get(
+            "/states/{code}/dashboard",
+            P::ReadPublished,
+            reports::public_dashboard,
+        )
+        .get(
+            "/states/{code}/dashboard/internal",
+            P::ReadRegistry,
+            reports::internal_dashboard,
+        )
+        .get("/reports", P::ReadPublished, reports::page)
+        .get("/reports/download", P::ReadPublished, reports::download)
         .get("/", P::ReadPublished, pages::home)
         .get("/static/style.css", P::ReadPublished, pages::stylesheet)
         .get("/recommendations", P::ReadPublished, search::page)
