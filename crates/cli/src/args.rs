@@ -27,29 +27,47 @@ fn parse_mechanism(value: &str) -> Result<Mechanism, String> {
     about = "Follow up UN human rights recommendations, from the UN document to their implementation."
 )]
 pub struct Cli {
+    /// Configuration file (TOML); ./rightstrack.toml is read when it exists and none is
+    /// named. Flags and RIGHTSTRACK_* variables win over it (docs/configuration.md).
+    #[arg(long, global = true, env = "RIGHTSTRACK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Database: sqlite://PATH (a file, created if missing) or postgres://USER@HOST/DB.
-    #[arg(
-        long,
-        global = true,
-        env = "RIGHTSTRACK_DATABASE_URL",
-        default_value = "sqlite://rightstrack.db"
-    )]
-    pub database: String,
+    /// Default sqlite://rightstrack.db.
+    #[arg(long, global = true, env = "RIGHTSTRACK_DATABASE_URL")]
+    pub database: Option<String>,
 
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// More log output on stderr (-v info, -vv debug). RIGHTSTRACK_LOG overrides.
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); wins over --log-level.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Write logs as JSON lines.
-    #[arg(long, global = true, env = "RIGHTSTRACK_LOG_JSON")]
+    /// Which log lines to write: warn (the default), info, debug, or a filter such as
+    /// rightstrack=debug,info.
+    #[arg(long, global = true, env = "RIGHTSTRACK_LOG", value_name = "FILTER")]
+    pub log_level: Option<String>,
+
+    /// Log lines as text (the default) or JSON objects, one per line.
+    #[arg(long, global = true, env = "RIGHTSTRACK_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// The same as --log-format json (kept for existing scripts).
+    #[arg(long, global = true, env = "RIGHTSTRACK_LOG_JSON", hide = true)]
     pub log_json: bool,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +234,32 @@ pub enum Command {
         what: EvalCommand,
     },
 
+    /// Publish a state's recommendations (all of them, or one cycle's) on the public
+    /// pages, or take them back to draft with --draft. One transaction: all or none.
+    Publish {
+        /// ISO 3166-1 alpha-3 code of the state under review.
+        #[arg(long, value_parser = parse_state)]
+        state: StateCode,
+        #[arg(long, value_parser = parse_cycle)]
+        cycle: Option<Cycle>,
+        /// Take them back to draft instead.
+        #[arg(long)]
+        draft: bool,
+    },
+
+    /// Write a consistent backup of the whole database to FILE while it stays in use
+    /// (SQLite: a copy of the database file; PostgreSQL: a pg_dump custom-format archive).
+    Backup { file: PathBuf },
+
+    /// Replace the database's content with a backup made by `rightstrack backup`. Stop
+    /// `serve` first. A database that holds data is refused unless --force.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
+    },
+
     /// Ministries, agencies, committees, the NHRI, CSOs and UN entities.
     Institution {
         #[command(subcommand)]
@@ -252,8 +296,13 @@ pub enum Command {
 
     /// Serve the web pages and the JSON API.
     Serve {
-        #[arg(long, env = "RIGHTSTRACK_ADDR", default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
+        /// Address to listen on. Default 127.0.0.1:8080.
+        #[arg(long, env = "RIGHTSTRACK_ADDR")]
+        addr: Option<SocketAddr>,
+        /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C before
+        /// stopping anyway. Default 30.
+        #[arg(long, env = "RIGHTSTRACK_SHUTDOWN_GRACE", value_name = "SECONDS")]
+        shutdown_grace: Option<u64>,
         /// Start on a fresh throwaway database filled with the (fictional) demo data set.
         #[arg(long)]
         demo: bool,

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rightstrack_core::RecommendationId;
@@ -15,17 +16,18 @@ use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationF
 use serde::Serialize;
 
 use crate::args::{Cli, Command};
+use crate::config::Settings;
 
-pub async fn run(cli: Cli) -> Result<ExitCode> {
+pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
     match cli.command {
-        Command::Migrate => migrate(&cli.database, cli.json).await,
+        Command::Migrate => migrate(&settings.database, cli.json).await,
         Command::Import {
             format,
             state,
             dry_run,
             files,
         } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             let options = ImportOptions { state };
             import(
                 store.as_ref(),
@@ -45,7 +47,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             bom,
             output,
         } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             let filter = RecommendationFilter {
                 state,
                 cycle: cycle.map(u8::from),
@@ -61,11 +63,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             limit,
             sort,
         } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             search(store, &query, &facets, limit, &sort, cli.json).await
         }
         Command::Train { task, output } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::classify::train(store.as_ref(), &task, &output, cli.json).await
         }
         Command::Classify {
@@ -73,13 +75,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             cycle,
             model,
         } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             let filter = RecommendationFilter {
                 state,
                 cycle: cycle.map(u8::from),
                 ..Default::default()
             };
-            crate::classify::classify(store.as_ref(), &filter, model.as_deref(), cli.json).await
+            crate::classify::classify(
+                store.as_ref(),
+                &filter,
+                model.or(settings.model).as_deref(),
+                cli.json,
+            )
+            .await
         }
         Command::Eval {
             what:
@@ -88,64 +96,101 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     model,
                     files,
                 },
-        } => crate::classify::evaluate(&format, model.as_deref(), &files),
+        } => crate::classify::evaluate(&format, model.or(settings.model).as_deref(), &files),
         Command::Eval {
             what: crate::args::EvalCommand::Cluster { format, files },
         } => crate::cluster::evaluate(&format, &files),
         Command::Cluster { state } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::cluster::cluster(store.as_ref(), state, cli.json).await
         }
         Command::Link { state } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::cluster::link(store.as_ref(), state, cli.json).await
         }
+        Command::Publish {
+            state,
+            cycle,
+            draft,
+        } => {
+            let store = open(&settings.database).await?;
+            let filter = RecommendationFilter {
+                state: Some(state),
+                cycle: cycle.map(u8::from),
+                ..Default::default()
+            };
+            publish(store.as_ref(), &filter, !draft, cli.json).await
+        }
+        Command::Backup { file } => {
+            crate::backup::backup(&settings.database, &file, cli.json).await
+        }
+        Command::Restore { file, force } => {
+            crate::backup::restore(&settings.database, &file, force, cli.json).await
+        }
         Command::Institution { command } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::institution(store.as_ref(), command, cli.json).await
         }
         Command::Assign(args) => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::assign(store.as_ref(), args, cli.json).await
         }
         Command::Action { command } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::action(store.as_ref(), command, cli.json).await
         }
         Command::Status { command } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::status(store.as_ref(), command, cli.json).await
         }
         Command::Plan { command } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::plan(store.as_ref(), command, cli.json).await
         }
         Command::Jobs { command } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::tracking::jobs(store.as_ref(), command, cli.json).await
         }
         Command::Serve {
             addr,
+            shutdown_grace,
             demo,
             secure_cookies,
             trust_proxy,
         } => {
+            use rightstrack_auth::sealed::Key;
+            // The key's variables win over the configuration file's key file.
+            let reprisals_key = match Key::from_env().context("cannot read the reprisals key")? {
+                Some(key) => Some(key),
+                None => settings
+                    .reprisals_key_file
+                    .as_deref()
+                    .map(Key::from_file)
+                    .transpose()
+                    .context("cannot read the reprisals key")?,
+            };
             let config = rightstrack_web::WebConfig {
-                secure_cookies,
-                trust_proxy,
-                reprisals_key: rightstrack_auth::sealed::Key::from_env()
-                    .context("cannot read the reprisals key")?
-                    .map(Arc::new),
+                secure_cookies: secure_cookies || settings.secure_cookies,
+                trust_proxy: trust_proxy || settings.trust_proxy,
+                reprisals_key: reprisals_key.map(Arc::new),
                 ..Default::default()
             };
-            serve(&cli.database, addr, demo, config).await
+            let grace = shutdown_grace.map_or(settings.shutdown_grace, Duration::from_secs);
+            crate::serve::serve(
+                &settings.database,
+                addr.unwrap_or(settings.addr),
+                grace,
+                demo,
+                config,
+            )
+            .await
         }
         Command::User { what } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::accounts::user(store.as_ref(), what, cli.json).await
         }
         Command::Reprisals { what } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             crate::accounts::reprisals(store.as_ref(), what).await
         }
         Command::Report {
@@ -159,7 +204,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             bom,
             output,
         } => {
-            let store = open(&cli.database).await?;
+            let store = open(&settings.database).await?;
             let request = rightstrack_report::ReportRequest {
                 voice,
                 lang,
@@ -273,6 +318,8 @@ pub async fn import(
                 continue;
             }
         };
+        // Tests that stop an import on purpose wait for this line.
+        tracing::info!(file = %file, recommendations = parsed.recommendations.len(), "writing");
         let batch = ImportBatch {
             actor: "system".to_string(),
             source: file.clone(),
@@ -349,6 +396,31 @@ fn print_import(report: &ImportReport, dry_run: bool) {
     }
 }
 
+/// Publishes (or takes back to draft) a state's recommendations, in one transaction.
+async fn publish(
+    store: &dyn Store,
+    filter: &RecommendationFilter,
+    published: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    tracing::info!(published, "writing");
+    let changed = store
+        .publish("system", filter, published)
+        .await
+        .context("publishing failed and nothing was changed")?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "changed": changed, "published": published })
+        );
+    } else {
+        let state = filter.state.map(|s| s.to_string()).unwrap_or_default();
+        let now = if published { "published" } else { "draft" };
+        println!("{changed} recommendation(s) of {state} are now {now}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Walks the whole filtered set in id order, a page at a time.
 pub async fn export(
     store: &dyn Store,
@@ -388,74 +460,6 @@ pub async fn export(
     if let Some(path) = output {
         eprintln!("{rows} recommendations written to {}", path.display());
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn serve(
-    url: &str,
-    addr: std::net::SocketAddr,
-    demo: bool,
-    mut config: rightstrack_web::WebConfig,
-) -> Result<ExitCode> {
-    // The demo lives in a folder that is removed when the server stops.
-    let demo_dir = if demo {
-        Some(tempfile::tempdir().context("cannot create a folder for the demo database")?)
-    } else {
-        None
-    };
-    let url = match &demo_dir {
-        Some(dir) => format!("sqlite://{}", dir.path().join("demo.db").display()),
-        None => url.to_string(),
-    };
-    let store = open(&url).await?;
-    if demo {
-        crate::demo::seed(store.as_ref())
-            .await
-            .context("cannot load the demo data")?;
-        if config.reprisals_key.is_none() {
-            // A throwaway key for a throwaway database: the demo's register works.
-            let key = rightstrack_auth::sealed::Key::generate()?;
-            config.reprisals_key =
-                Some(Arc::new(rightstrack_auth::sealed::Key::from_base64(&key)?));
-        }
-    } else if store.users().await?.is_empty() {
-        println!(
-            "No accounts yet: the public pages work, nothing can be changed. Create the first administrator with\n  \
-             rightstrack user add NAME --role admin   (with the same --database)"
-        );
-    }
-    crate::tracking::spawn_reminders_in_server(store.clone())?;
-    if config.reprisals_key.is_none() {
-        tracing::info!(
-            "the reprisals register is closed: no key (set RIGHTSTRACK_REPRISALS_KEY_FILE; see docs/security.md)"
-        );
-    }
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr}; is another server running there? Use --addr")
-    })?;
-    let local = listener.local_addr()?;
-    if demo {
-        println!("rightstrack demo (fictional data) at http://{local}/");
-        println!("demo accounts (demo only): {}", crate::demo::ACCOUNTS_HELP);
-    } else {
-        println!(
-            "rightstrack serving {} at http://{local}/",
-            store.backend().name()
-        );
-    }
-    let state = rightstrack_web::AppState::with_config(store, config)
-        .await
-        .context("cannot build the search index")?;
-    let follower = rightstrack_web::follow_store(&state, std::time::Duration::from_secs(1));
-    let app = rightstrack_web::router(state);
-    // Peer addresses reach the handlers, for sign-in limits and the audit log.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
-    follower.abort();
-    drop(demo_dir);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -519,30 +523,4 @@ async fn search(
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, exit.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!("cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
 }

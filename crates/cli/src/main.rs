@@ -2,11 +2,14 @@
 
 mod accounts;
 mod args;
+mod backup;
 mod classify;
 mod cluster;
 mod commands;
+mod config;
 mod demo;
 mod report;
+mod serve;
 mod tracking;
 mod tracking_args;
 
@@ -14,7 +17,17 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = args::Cli::parse();
-    init_logging(args.verbose, args.log_json);
+    let settings = match config::Settings::resolve(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = init_logging(&settings) {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -25,7 +38,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(args)) {
+    match runtime.block_on(commands::run(args, settings)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -34,21 +47,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, json: bool) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info,rightstrack=info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RIGHTSTRACK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+fn init_logging(settings: &config::Settings) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_level).map_err(|e| {
+        format!(
+            "the log level {:?} is not understood: {e}",
+            settings.log_level
+        )
+    })?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
+    match settings.log_format {
+        args::LogFormat::Json => builder.json().init(),
+        args::LogFormat::Text => builder.init(),
     }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 //! ([`migrate`]). Each backend holds only its SQL.
 
 pub mod accounts;
+pub mod backup;
 pub mod clusters;
 mod filter;
 pub mod implementation;
@@ -462,17 +463,34 @@ pub trait Store: Accounts + Send + Sync {
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = if let Some(path) = url.strip_prefix("sqlite://") {
-        Arc::new(sqlite::SqliteStore::open(path)?)
-    } else if url == "sqlite::memory:" {
-        Arc::new(sqlite::SqliteStore::open(":memory:")?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(postgres::PostgresStore::connect(url).await?)
-    } else {
-        return Err(StoreError::BadUrl(url.to_string()));
+    let store: Arc<dyn Store> = match Location::of(url)? {
+        Location::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path)?),
+        Location::Postgres(url) => Arc::new(postgres::PostgresStore::connect(url).await?),
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// Where a database URL points: a SQLite path (`:memory:` for a shared in-memory
+/// database) or a PostgreSQL connection URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Location<'a> {
+    Sqlite(&'a str),
+    Postgres(&'a str),
+}
+
+impl<'a> Location<'a> {
+    pub(crate) fn of(url: &'a str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(Self::Sqlite(path))
+        } else if url == "sqlite::memory:" {
+            Ok(Self::Sqlite(":memory:"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url))
+        } else {
+            Err(StoreError::BadUrl(url.to_string()))
+        }
+    }
 }
 
 /// `AND published = TRUE` when only published rows count, for appending to a WHERE.

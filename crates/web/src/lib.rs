@@ -9,6 +9,7 @@ pub mod auth;
 mod clusters;
 mod error;
 mod i18n;
+mod metrics;
 mod openapi;
 mod pages;
 mod query;
@@ -121,6 +122,7 @@ fn routes() -> routes::Routes {
     routes::Routes::default()
         .get("/healthz", P::ReadPublished, api::healthz)
         .get("/readyz", P::ReadPublished, api::readyz)
+        .get("/metrics", P::ReadPublished, metrics::serve)
         .get("/api/v1/openapi.json", P::ReadPublished, openapi::serve)
         .get(
             "/api/v1/recommendations",
@@ -316,5 +318,6 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(i18n::negotiate))
         .layer(from_fn(auth::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(metrics::track))
         .with_state(state)
 }

@@ -246,14 +246,19 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, IngestError> {
     let text = extract::extract(bytes).map_err(|m| IngestError::refused(file, m))?;
+    parse_text(file, &text)
+}
+
+/// Parses an addendum whose text is already extracted.
+pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestError> {
     let lines = layout::body_lines(&text.pages);
     let body = lines
         .iter()
         .map(|l| l.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let meta = metadata(&text, &body);
-    let head = super::head(&text);
+    let meta = metadata(text, &body);
+    let head = super::head(text);
     if !(super::has_title(&head) && super::is_addendum(&head)) {
         return Err(IngestError::refused(
             file,
