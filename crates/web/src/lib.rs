@@ -122,7 +122,7 @@ fn routes() -> routes::Routes {
     routes::Routes::default()
         .get("/healthz", P::ReadPublished, api::healthz)
         .get("/readyz", P::ReadPublished, api::readyz)
-        .get("/metrics", P::ReadPublished, metrics::serve)
+        .get("/metrics", P::ReadAudit, metrics::serve)
         .get("/api/v1/openapi.json", P::ReadPublished, openapi::serve)
         .get(
             "/api/v1/recommendations",

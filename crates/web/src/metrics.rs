@@ -205,14 +205,17 @@ mod tests {
 
     use super::*;
 
-    async fn get(
+    /// `GET uri`, as an administrator when `token` is given.
+    async fn get_as(
         app: &axum::Router,
         uri: &str,
+        token: Option<&str>,
     ) -> Result<(StatusCode, String), Box<dyn std::error::Error>> {
-        let response = app
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty())?)
-            .await?;
+        let mut request = Request::get(uri);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = app.clone().oneshot(request.body(Body::empty())?).await?;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
         Ok((status, String::from_utf8(bytes.to_vec())?))
@@ -229,8 +232,24 @@ mod tests {
     async fn counts_requests_by_route_template_and_status() -> Result<(), Box<dyn std::error::Error>>
     {
         let db = TestDb::sqlite().await?;
+        let admin = db.insert_user("admin", "admin", None, None).await?;
+        let (token, hashed) = rightstrack_auth::token::generate_api_token()?;
+        db.store
+            .create_api_token(
+                "test",
+                rightstrack_store::accounts::NewApiToken {
+                    user_id: admin,
+                    name: "prometheus".into(),
+                    token_hash: hashed,
+                    scope: rightstrack_store::accounts::TokenScope::Read,
+                    expires_at: None,
+                },
+            )
+            .await?;
         let app = crate::router(AppState::new(db.store.clone()).await?);
-        let (_, before) = get(&app, "/metrics").await?;
+        let (denied, _) = get_as(&app, "/metrics", None).await?;
+        assert_ne!(denied, StatusCode::OK, "metrics are for administrators");
+        let (_, before) = get_as(&app, "/metrics", Some(&token)).await?;
         let detail = "rightstrack_http_requests_total{route=\"/recommendations/{id}\",method=\"GET\",status=\"404\"}";
         let health =
             "rightstrack_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}";
@@ -242,9 +261,9 @@ mod tests {
             "/healthz",
             "/no/such/page",
         ] {
-            get(&app, uri).await?;
+            get_as(&app, uri, None).await?;
         }
-        let (status, after) = get(&app, "/metrics").await?;
+        let (status, after) = get_as(&app, "/metrics", Some(&token)).await?;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             value(&after, detail) - value(&before, detail),
