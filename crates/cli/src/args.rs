@@ -118,7 +118,7 @@ pub enum Command {
         files: Vec<PathBuf>,
     },
 
-    /// Export recommendations, one row each, as CSV or JSON.
+    /// Export recommendations, one row each, as CSV, JSON or XLSX.
     Export {
         #[arg(long, default_value = "csv")]
         format: String,

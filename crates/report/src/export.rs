@@ -141,6 +141,8 @@ impl ExportRow {
 pub enum ExportFormat {
     Csv,
     Json,
+    /// A spreadsheet: typed number cells, a frozen header row with filters.
+    Xlsx,
 }
 
 impl ExportFormat {
@@ -148,18 +150,44 @@ impl ExportFormat {
         match value {
             "csv" => Ok(Self::Csv),
             "json" => Ok(Self::Json),
+            "xlsx" => Ok(Self::Xlsx),
             other => Err(format!(
-                "unknown export format {other:?}: expected csv or json"
+                "unknown export format {other:?}: expected csv, json or xlsx"
             )),
+        }
+    }
+
+    /// The media type and file extension of a download.
+    pub fn media(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Csv => ("text/csv; charset=utf-8", "csv"),
+            Self::Json => ("application/json", "json"),
+            Self::Xlsx => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
         }
     }
 }
 
-/// Writes rows one by one in either format.
+/// Where rows go, by format. A spreadsheet is built in memory and written out whole at
+/// the end (the format is a zip archive); CSV and JSON stream.
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json(W),
+    Xlsx(Box<rust_xlsxwriter::Workbook>, W),
+}
+
+/// Columns written as numbers in a spreadsheet.
+const NUMERIC: &[&str] = &["id", "cycle", "session", "cluster_id"];
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+/// Writes rows one by one in any format.
 pub struct Exporter<W: Write> {
-    format: ExportFormat,
-    csv: Option<csv::Writer<W>>,
-    json: Option<W>,
+    sink: Sink<W>,
     rows: usize,
 }
 
@@ -167,7 +195,7 @@ impl<W: Write> Exporter<W> {
     /// Starts an export; `bom` prefixes a UTF-8 byte order mark to CSV, which spreadsheet
     /// programs need to read accents right.
     pub fn new(format: ExportFormat, mut out: W, bom: bool) -> std::io::Result<Self> {
-        match format {
+        let sink = match format {
             ExportFormat::Csv => {
                 if bom {
                     out.write_all(b"\xEF\xBB\xBF")?;
@@ -176,23 +204,28 @@ impl<W: Write> Exporter<W> {
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out);
                 writer.write_record(COLUMNS)?;
-                Ok(Self {
-                    format,
-                    csv: Some(writer),
-                    json: None,
-                    rows: 0,
-                })
+                Sink::Csv(Box::new(writer))
             }
             ExportFormat::Json => {
                 out.write_all(b"[")?;
-                Ok(Self {
-                    format,
-                    csv: None,
-                    json: Some(out),
-                    rows: 0,
-                })
+                Sink::Json(out)
             }
-        }
+            ExportFormat::Xlsx => {
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = book.add_worksheet();
+                sheet.set_name("recommendations").map_err(xlsx_error)?;
+                let bold = rust_xlsxwriter::Format::new().set_bold();
+                for (col, name) in COLUMNS.iter().enumerate() {
+                    let col = u16::try_from(col).map_err(std::io::Error::other)?;
+                    sheet
+                        .write_string_with_format(0, col, *name, &bold)
+                        .map_err(xlsx_error)?;
+                }
+                sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+                Sink::Xlsx(Box::new(book), out)
+            }
+        };
+        Ok(Self { sink, rows: 0 })
     }
 
     pub fn write(&mut self, rec: &Recommendation) -> std::io::Result<()> {
@@ -201,16 +234,28 @@ impl<W: Write> Exporter<W> {
 
     /// Writes a row the caller has completed (clusters, links).
     pub fn write_row(&mut self, row: &ExportRow) -> std::io::Result<()> {
-        match (self.format, &mut self.csv, &mut self.json) {
-            (ExportFormat::Csv, Some(w), _) => w.write_record(row.csv_fields())?,
-            (ExportFormat::Json, _, Some(w)) => {
+        match &mut self.sink {
+            Sink::Csv(w) => w.write_record(row.csv_fields())?,
+            Sink::Json(w) => {
                 if self.rows > 0 {
                     w.write_all(b",")?;
                 }
                 w.write_all(b"\n")?;
                 serde_json::to_writer(&mut *w, row)?;
             }
-            _ => {}
+            Sink::Xlsx(book, _) => {
+                let sheet = book.worksheet_from_index(0).map_err(xlsx_error)?;
+                let line = u32::try_from(self.rows + 1).map_err(std::io::Error::other)?;
+                for (col, (name, value)) in COLUMNS.iter().zip(row.csv_fields()).enumerate() {
+                    let col = u16::try_from(col).map_err(std::io::Error::other)?;
+                    match value.parse::<f64>() {
+                        Ok(n) if NUMERIC.contains(name) => sheet.write_number(line, col, n),
+                        _ if value.is_empty() => continue,
+                        _ => sheet.write_string(line, col, value),
+                    }
+                    .map_err(xlsx_error)?;
+                }
+            }
         }
         self.rows += 1;
         Ok(())
@@ -218,12 +263,23 @@ impl<W: Write> Exporter<W> {
 
     /// Closes the export and returns the number of rows written.
     pub fn finish(self) -> std::io::Result<usize> {
-        if let Some(mut w) = self.csv {
-            w.flush()?;
-        }
-        if let Some(mut w) = self.json {
-            w.write_all(b"\n]\n")?;
-            w.flush()?;
+        match self.sink {
+            Sink::Csv(mut w) => w.flush()?,
+            Sink::Json(mut w) => {
+                w.write_all(b"\n]\n")?;
+                w.flush()?;
+            }
+            Sink::Xlsx(mut book, mut out) => {
+                let sheet = book.worksheet_from_index(0).map_err(xlsx_error)?;
+                let last_col = u16::try_from(COLUMNS.len().saturating_sub(1))
+                    .map_err(std::io::Error::other)?;
+                let last_row = u32::try_from(self.rows).map_err(std::io::Error::other)?;
+                sheet
+                    .autofilter(0, 0, last_row, last_col)
+                    .map_err(xlsx_error)?;
+                out.write_all(&book.save_to_buffer().map_err(xlsx_error)?)?;
+                out.flush()?;
+            }
         }
         Ok(self.rows)
     }
@@ -329,6 +385,45 @@ mod tests {
         let text = String::from_utf8_lossy(&out);
         assert!(text.starts_with("\u{feff}id,mechanism,"));
         assert!(text.contains("\"Bring Mr. Hissène Habré to justice, \"\"without delay\"\"\",BEL;FRA,supported,,Impunity"));
+        Ok(())
+    }
+
+    #[test]
+    fn xlsx_has_typed_cells_a_frozen_header_and_filters() -> Result<(), Box<dyn std::error::Error>>
+    {
+        use calamine::Reader;
+        let mut out = Vec::new();
+        let mut ex = Exporter::new(ExportFormat::Xlsx, &mut out, false)?;
+        ex.write(&sample())?;
+        ex.write(&sample())?;
+        assert_eq!(ex.finish()?, 2);
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(out.clone()))?;
+        let sheet = book.worksheet_range("recommendations")?;
+        assert_eq!(sheet.get_size(), (3, COLUMNS.len()));
+        assert_eq!(
+            sheet.get((0, 0)),
+            Some(&calamine::Data::String("id".into()))
+        );
+        assert_eq!(
+            sheet.get((1, 0)),
+            Some(&calamine::Data::Float(7.0)),
+            "ids are numbers"
+        );
+        let text = COLUMNS
+            .iter()
+            .position(|c| *c == "text")
+            .ok_or("text column")?;
+        assert!(
+            matches!(sheet.get((2, text)), Some(calamine::Data::String(t)) if t.contains("Hissène"))
+        );
+        // The sheet's XML has the frozen pane and the filter over the whole table.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(out))?;
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml")?, &mut xml)?;
+        assert!(
+            xml.contains("state=\"frozen\"") && xml.contains("<autoFilter"),
+            "{xml}"
+        );
         Ok(())
     }
 

@@ -293,6 +293,7 @@ struct SearchPage {
     next: Option<String>,
     hidden: Vec<(&'static str, String)>,
     csv: String,
+    xlsx: String,
     json: String,
 }
 
@@ -388,6 +389,7 @@ async fn search_page(
             .map(|(d, v)| (d.code(), v.clone()))
             .collect(),
         csv: download("csv"),
+        xlsx: download("xlsx"),
         json: download("json"),
     })
 }
@@ -434,10 +436,7 @@ pub async fn export(
             serde_json::json!({"query": raw.as_deref().unwrap_or(""), "rows": hits.len(), "ip": viewer.ip}),
         )
         .await?;
-    let (mime, ext) = match format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        ExportFormat::Json => ("application/json", "json"),
-    };
+    let (mime, ext) = format.media();
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),
