@@ -145,6 +145,12 @@ async fn send(doc: Document, format: Format, name: Option<String>) -> Result<Res
     Ok((
         [
             (header::CONTENT_TYPE, format.media_type().to_string()),
+            // A report is one self-contained document: its styles are inline, it runs no
+            // script and loads nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'".to_string(),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,

@@ -188,6 +188,15 @@ async fn the_public_sees_published_records_only() -> TestResult {
         ))?)
         .await?;
     assert_eq!(draft.status(), StatusCode::OK);
+    // A report is a self-contained document: inline styles, but still no script.
+    let dashboard = world.send(anonymous("/states/SVN/dashboard")?).await?;
+    let policy = dashboard
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(policy.starts_with("default-src 'none'") && !policy.contains("script"), "{policy}");
     // The public gets no cookie for reading.
     let response = world.send(anonymous("/recommendations")?).await?;
     assert!(response.headers().get("set-cookie").is_none());

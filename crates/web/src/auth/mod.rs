@@ -352,7 +352,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
     ] {
-        headers.insert(name, HeaderValue::from_static(value));
+        // A handler that set a stricter or document-specific policy (reports) keeps it.
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     }
     response
 }
