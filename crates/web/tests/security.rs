@@ -196,7 +196,10 @@ async fn the_public_sees_published_records_only() -> TestResult {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    assert!(policy.starts_with("default-src 'none'") && !policy.contains("script"), "{policy}");
+    assert!(
+        policy.starts_with("default-src 'none'") && !policy.contains("script"),
+        "{policy}"
+    );
     // The public gets no cookie for reading.
     let response = world.send(anonymous("/recommendations")?).await?;
     assert!(response.headers().get("set-cookie").is_none());
