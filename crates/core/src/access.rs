@@ -80,6 +80,22 @@ impl Permission {
         Self::Reprisals,
     ];
 
+    /// Its name, as serde writes it and templates ask for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ReadPublished => "read_published",
+            Self::ReadRegistry => "read_registry",
+            Self::OwnAccount => "own_account",
+            Self::EditRegistry => "edit_registry",
+            Self::Publish => "publish",
+            Self::UpdateAssigned => "update_assigned",
+            Self::Assess => "assess",
+            Self::ManageUsers => "manage_users",
+            Self::ReadAudit => "read_audit",
+            Self::Reprisals => "reprisals",
+        }
+    }
+
     /// Whether an anonymous visitor has it.
     pub fn is_public(self) -> bool {
         self == Self::ReadPublished
@@ -130,6 +146,14 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        for p in Permission::ALL {
+            let serde = serde_json::to_value(p).ok();
+            assert_eq!(serde.as_ref().and_then(|v| v.as_str()), Some(p.code()));
+        }
+    }
 
     #[test]
     fn the_reprisals_register_is_its_officers_alone() {

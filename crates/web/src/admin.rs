@@ -5,14 +5,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use rightstrack_auth::password;
 use rightstrack_core::{AuditEntry, Role};
 use rightstrack_store::accounts::{AuditFilter, NewUser, User, UserChange};
 use serde::Deserialize;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::auth::account::blocking;
+use crate::auth::account::new_password_hash;
 use crate::auth::{local_redirect, Viewer};
 use crate::i18n::Ui;
 use crate::pages::render;
@@ -102,12 +101,7 @@ pub async fn create_user(
         }
         let role = role(&form.role)?;
         let institution_id = institution(&form.institution)?;
-        password::check_policy(&form.password, &[&username, &form.display_name])
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let given = form.password.clone();
-        let hash = blocking(move || password::hash(&given))
-            .await?
-            .map_err(|e| ApiError::Failed(e.to_string()))?;
+        let hash = new_password_hash(&form.password, &[&username, &form.display_name]).await?;
         let display_name = match form.display_name.trim() {
             "" => username.clone(),
             d => d.to_string(),
@@ -167,16 +161,10 @@ pub async fn update_user(
             },
             "disable" => UserChange::Disabled(true),
             "enable" => UserChange::Disabled(false),
-            "password" => {
-                password::check_policy(&form.password, &[&target.username, &target.display_name])
-                    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-                let given = form.password.clone();
-                UserChange::PasswordHash(
-                    blocking(move || password::hash(&given))
-                        .await?
-                        .map_err(|e| ApiError::Failed(e.to_string()))?,
-                )
-            }
+            "password" => UserChange::PasswordHash(
+                new_password_hash(&form.password, &[&target.username, &target.display_name])
+                    .await?,
+            ),
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "change {other:?}: expected role, disable, enable or password"

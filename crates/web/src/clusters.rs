@@ -92,19 +92,27 @@ pub async fn api_links(
     Ok(Json(links(&app, &viewer, RecommendationId(id)).await?.0))
 }
 
+type LinksWithRecords = (
+    Vec<RecommendationLink>,
+    HashMap<RecommendationId, Recommendation>,
+);
+
 /// A recommendation's links the viewer may see, and the records at their other ends.
 pub async fn links(
     app: &AppState,
     viewer: &Viewer,
     id: RecommendationId,
-) -> Result<
-    (
-        Vec<RecommendationLink>,
-        HashMap<RecommendationId, Recommendation>,
-    ),
-    ApiError,
-> {
+) -> Result<LinksWithRecords, ApiError> {
     crate::records::visible(app, viewer, id).await?;
+    links_of_visible(app, viewer, id).await
+}
+
+/// As [`links`], for a recommendation the caller has already found visible.
+pub async fn links_of_visible(
+    app: &AppState,
+    viewer: &Viewer,
+    id: RecommendationId,
+) -> Result<LinksWithRecords, ApiError> {
     let links = app.store.links_of(id).await?;
     let others: Vec<RecommendationId> = links
         .iter()

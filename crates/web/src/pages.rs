@@ -193,7 +193,7 @@ pub async fn detail(
         } else {
             Vec::new()
         };
-        let (found, others) = crate::clusters::links(&app, &viewer, id).await?;
+        let (found, others) = crate::clusters::links_of_visible(&app, &viewer, id).await?;
         let links = found
             .iter()
             .filter_map(|l| {

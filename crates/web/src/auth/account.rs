@@ -31,6 +31,30 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Failed(e.to_string()))
 }
 
+/// The argon2id hash of a new password that meets the rules; `context` holds the words it
+/// must not be built from (the user's names).
+pub(crate) async fn new_password_hash(given: &str, context: &[&str]) -> Result<String, ApiError> {
+    password::check_policy(given, context).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let given = given.to_string();
+    blocking(move || password::hash(&given))
+        .await?
+        .map_err(|e| ApiError::Failed(e.to_string()))
+}
+
+/// Whether `given` is the signed-in user's current password (asked again before changing
+/// the password or turning the second factor off).
+async fn is_current_password(app: &AppState, user: &User, given: &str) -> Result<bool, ApiError> {
+    let stored = app
+        .store
+        .credentials(&user.username)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("user".into()))?
+        .password_hash
+        .unwrap_or_default();
+    let given = given.to_string();
+    blocking(move || password::verify(&stored, &given)).await
+}
+
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 struct SignInPage {
@@ -341,6 +365,20 @@ async fn show(
     }
 }
 
+/// A refused account form: its input problem shown on the account page, anything else as
+/// an error page.
+async fn refused(app: &AppState, ui: Ui, viewer: &Viewer, e: ApiError) -> Response {
+    match e {
+        ApiError::BadRequest(m) => {
+            show(app, ui, viewer, axum::http::StatusCode::BAD_REQUEST, |p| {
+                p.error = m
+            })
+            .await
+        }
+        e => e.page(ui),
+    }
+}
+
 pub async fn account(State(app): State<AppState>, ui: Ui, viewer: Viewer) -> Response {
     show(&app, ui, &viewer, axum::http::StatusCode::OK, |_| {}).await
 }
@@ -360,25 +398,13 @@ pub async fn change_password(
 ) -> Response {
     let result = async {
         let user = viewer.user()?;
-        let creds = app
-            .store
-            .credentials(&user.username)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("user".into()))?;
-        let stored = creds.password_hash.unwrap_or_default();
-        let current = form.current.clone();
-        if !blocking(move || password::verify(&stored, &current)).await? {
+        if !is_current_password(&app, user, &form.current).await? {
             return Err(ApiError::BadRequest(ui.t("account.wrong_password").into()));
         }
         if form.new != form.confirm {
             return Err(ApiError::BadRequest(ui.t("account.mismatch").into()));
         }
-        password::check_policy(&form.new, &[&user.username, &user.display_name])
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let new = form.new.clone();
-        let hash = blocking(move || password::hash(&new))
-            .await?
-            .map_err(|e| ApiError::Failed(e.to_string()))?;
+        let hash = new_password_hash(&form.new, &[&user.username, &user.display_name]).await?;
         app.store
             .change_user(&user.username, user.id, UserChange::PasswordHash(hash))
             .await?;
@@ -388,17 +414,7 @@ pub async fn change_password(
     match result {
         // Changing the password ended every session, this one too: sign in again.
         Ok(()) => local_redirect("/sign-in?next=/account"),
-        Err(ApiError::BadRequest(m)) => {
-            show(
-                &app,
-                ui,
-                &viewer,
-                axum::http::StatusCode::BAD_REQUEST,
-                |p| p.error = m,
-            )
-            .await
-        }
-        Err(e) => e.page(ui),
+        Err(e) => refused(&app, ui, &viewer, e).await,
     }
 }
 
@@ -480,14 +496,7 @@ pub async fn totp_disable(
 ) -> Response {
     let result = async {
         let user = viewer.user()?;
-        let creds = app
-            .store
-            .credentials(&user.username)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("user".into()))?;
-        let stored = creds.password_hash.unwrap_or_default();
-        let given = form.password.clone();
-        if !blocking(move || password::verify(&stored, &given)).await? {
+        if !is_current_password(&app, user, &form.password).await? {
             return Err(ApiError::BadRequest(ui.t("account.wrong_password").into()));
         }
         app.store
@@ -498,17 +507,7 @@ pub async fn totp_disable(
     .await;
     match result {
         Ok(()) => local_redirect("/account"),
-        Err(ApiError::BadRequest(m)) => {
-            show(
-                &app,
-                ui,
-                &viewer,
-                axum::http::StatusCode::BAD_REQUEST,
-                |p| p.error = m,
-            )
-            .await
-        }
-        Err(e) => e.page(ui),
+        Err(e) => refused(&app, ui, &viewer, e).await,
     }
 }
 
@@ -569,17 +568,7 @@ pub async fn create_token(
             })
             .await
         }
-        Err(ApiError::BadRequest(m)) => {
-            show(
-                &app,
-                ui,
-                &viewer,
-                axum::http::StatusCode::BAD_REQUEST,
-                |p| p.error = m,
-            )
-            .await
-        }
-        Err(e) => e.page(ui),
+        Err(e) => refused(&app, ui, &viewer, e).await,
     }
 }
 

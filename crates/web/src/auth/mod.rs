@@ -173,8 +173,8 @@ pub async fn authenticate(State(app): State<AppState>, request: Request, next: N
             e.page(ui.clone())
         }
     };
-    let headers = request.headers().clone();
-    let viewer = match viewer_for(&app, &headers).await {
+    let presented = Presented::read(request.headers());
+    let viewer = match viewer_for(&app, presented).await {
         Ok(found) => found,
         Err(e) => return fail(e),
     };
@@ -188,26 +188,49 @@ pub async fn authenticate(State(app): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
+/// The credentials a request carries, read from its headers before anything is awaited
+/// (so that no header map is held, or copied, across the store's calls).
+struct Presented {
+    /// The digest of an API token, or why the Authorization header is unusable.
+    bearer: Option<Result<String, ApiError>>,
+    /// The digest of the session cookie.
+    session: Option<String>,
+    /// The anonymous visitor's CSRF cookie, if well formed.
+    csrf: String,
+}
+
+impl Presented {
+    fn read(headers: &HeaderMap) -> Self {
+        let bearer = headers.get(AUTHORIZATION).map(|auth| {
+            auth.to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| token::digest(t.trim()))
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the Authorization header must be `Bearer <token>`".into(),
+                    )
+                })
+        });
+        Self {
+            bearer,
+            session: cookie(headers, SESSION_COOKIE).map(token::digest),
+            // Anonymous visitors get no cookie unless they open the sign-in form (which
+            // sets it).
+            csrf: cookie(headers, CSRF_COOKIE)
+                .filter(|v| (32..=64).contains(&v.len()))
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+}
+
 /// The viewer: by API token, else by session cookie, else anonymous.
-async fn viewer_for(app: &AppState, headers: &HeaderMap) -> Result<Viewer, ApiError> {
-    if let Some(auth) = headers.get(AUTHORIZATION) {
-        let bearer = auth
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?;
-        let (token, user) = app
-            .store
-            .api_token(&token::digest(bearer))
-            .await?
-            .ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "the API token is not valid, or was revoked or expired".into(),
-                )
-            })?;
+async fn viewer_for(app: &AppState, presented: Presented) -> Result<Viewer, ApiError> {
+    if let Some(bearer) = presented.bearer {
+        let (token, user) = app.store.api_token(&bearer?).await?.ok_or_else(|| {
+            ApiError::Unauthorized("the API token is not valid, or was revoked or expired".into())
+        })?;
         return Ok(Viewer {
             user: Some(user),
             via: Via::Token { scope: token.scope },
@@ -215,8 +238,7 @@ async fn viewer_for(app: &AppState, headers: &HeaderMap) -> Result<Viewer, ApiEr
             ip: String::new(),
         });
     }
-    if let Some(session_token) = cookie(headers, SESSION_COOKIE) {
-        let token_hash = token::digest(session_token);
+    if let Some(token_hash) = presented.session {
         if let Some(session) = app.store.session(&token_hash).await? {
             return Ok(Viewer {
                 user: Some(session.user),
@@ -226,11 +248,7 @@ async fn viewer_for(app: &AppState, headers: &HeaderMap) -> Result<Viewer, ApiEr
             });
         }
     }
-    // Anonymous visitors get no cookie unless they open the sign-in form (which sets it).
-    let csrf = cookie(headers, CSRF_COOKIE)
-        .filter(|v| (32..=64).contains(&v.len()))
-        .unwrap_or_default();
-    Ok(Viewer::anonymous(csrf.to_string()))
+    Ok(Viewer::anonymous(presented.csrf))
 }
 
 fn is_safe(method: &Method) -> bool {

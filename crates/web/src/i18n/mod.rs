@@ -227,12 +227,7 @@ impl Ui {
     /// Whether to offer what needs `permission` (by its snake_case name). Only a hint for
     /// the page: routes enforce permissions themselves.
     pub fn can(&self, permission: &str) -> bool {
-        self.permissions.iter().any(|p| {
-            serde_json::to_value(p)
-                .ok()
-                .and_then(|v| v.as_str().map(|s| s == permission))
-                .unwrap_or(false)
-        })
+        self.permissions.iter().any(|p| p.code() == permission)
     }
 
     /// This interface with a CSRF token of its own (the sign-in form's).
