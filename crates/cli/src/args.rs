@@ -314,6 +314,10 @@ pub enum Command {
         trust_proxy: bool,
     },
 
+    /// Fill an empty database with the fictional demo data set and its accounts (what
+    /// `serve --demo` serves, but kept): for trying it, and for scripts/contract.
+    Demo,
+
     /// Accounts: add, change, disable, list, and API tokens.
     User {
         #[command(subcommand)]

@@ -185,6 +185,15 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
             )
             .await
         }
+        Command::Demo => {
+            let store = open(&settings.database).await?;
+            crate::demo::seed_kept(store.as_ref()).await?;
+            println!(
+                "demo data set loaded; accounts: {}",
+                crate::demo::ACCOUNTS_HELP
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { what } => {
             let store = open(&settings.database).await?;
             crate::accounts::user(store.as_ref(), what, cli.json).await

@@ -367,6 +367,25 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
     Ok(())
 }
 
+/// Seeds a database that is kept (`rightstrack demo`): only an empty one, so the demo's
+/// public passwords never land beside real accounts or records.
+pub async fn seed_kept(store: &dyn Store) -> Result<()> {
+    let any = store
+        .recommendations(
+            &RecommendationFilter::default(),
+            PageRequest {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+    anyhow::ensure!(
+        any.total == 0 && store.users().await?.is_empty(),
+        "this database already holds recommendations or accounts: the demo data set goes only into an empty one"
+    );
+    seed(store).await
+}
+
 /// What `serve --demo` prints about the demo accounts.
 pub const ACCOUNTS_HELP: &str = "user name = role (admin, coordinator, focal_point, nhri, cso, un, parliament, viewer, reprisals_officer), password = ROLE-demo-only, e.g. coordinator / coordinator-demo-only";
 

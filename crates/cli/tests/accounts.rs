@@ -240,3 +240,34 @@ async fn the_reprisals_key_is_made_and_rotated() -> TestResult {
     assert!(String::from_utf8_lossy(&none.stderr).contains("RIGHTSTRACK_REPRISALS_KEY_FILE"));
     Ok(())
 }
+
+/// `rightstrack demo` fills an empty database (what scripts/contract serves) and refuses one
+/// that already holds accounts, so the demo's public passwords never join real ones.
+#[test]
+fn the_demo_data_set_goes_into_an_empty_database_only() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    ok(&run(&db, &["demo"], "", &[])?)?;
+    let users = ok(&run(&db, &["user", "list"], "", &[])?)?;
+    assert!(users.contains("coordinator"), "{users}");
+    let token = ok(&run(
+        &db,
+        &["user", "token", "admin", "--scope", "write"],
+        "",
+        &[],
+    )?)?;
+    assert!(token.trim().starts_with("rt_"), "{token}");
+    let again = run(&db, &["demo"], "", &[])?;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty"));
+
+    let other = format!("sqlite://{}", dir.path().join("real.db").display());
+    ok(&run(
+        &other,
+        &["user", "add", "ana", "--role", "admin", "--password-stdin"],
+        "a long enough passphrase 42\n",
+        &[],
+    )?)?;
+    assert!(!run(&other, &["demo"], "", &[])?.status.success());
+    Ok(())
+}
