@@ -1,7 +1,7 @@
 //! The JSON API, version 1. Each handler carries its OpenAPI description; the document is
 //! assembled in [`crate::openapi`].
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_store::Page;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::error::{BadRequest, InternalError, NotFound};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::query::ListParams;
 use crate::schema::RecommendationSchema;
 use crate::{ApiError, AppState};
@@ -62,7 +63,7 @@ pub struct RecommendationList {
 pub async fn list_recommendations(
     State(app): State<AppState>,
     viewer: Viewer,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<RecommendationList>, ApiError> {
     let mut filter = params.filter()?;
     filter.published_only |= !viewer.sees_drafts();
@@ -83,13 +84,13 @@ pub async fn list_recommendations(
     params(("id" = i64, Path, description = "The recommendation's id")),
     responses(
         (status = 200, description = "The recommendation", body = RecommendationSchema),
-        (status = 404, response = NotFound),
+        (status = 400, response = BadRequest), (status = 404, response = NotFound),
         (status = 500, response = InternalError),
     ))]
 pub async fn get_recommendation(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Recommendation>, ApiError> {
     crate::records::visible(&app, &viewer, RecommendationId(id))
         .await

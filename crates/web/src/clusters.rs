@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::error::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized};
+use crate::extract::{ApiJson, ApiPath};
 use crate::i18n::Ui;
 use crate::pages::render;
 use crate::{ApiError, AppState};
@@ -68,12 +69,12 @@ async fn state_clusters(
 /// A state's clusters with their members' ids.
 #[utoipa::path(get, path = "/api/v1/states/{code}/clusters", tag = "clusters",
     params(("code" = String, Path, description = "ISO 3166-1 alpha-3 code of the state under review")),
-    responses((status = 200, description = "Clusters: id, kind, title, members", body = Object),
-        (status = 404, response = NotFound), (status = 500, response = InternalError)))]
+    responses((status = 200, description = "Clusters: id, kind, title, members", body = [Object]),
+        (status = 400, response = BadRequest), (status = 404, response = NotFound), (status = 500, response = InternalError)))]
 pub async fn api_clusters(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Cluster>>, ApiError> {
     Ok(Json(state_clusters(&app, &viewer, &code).await?.1))
 }
@@ -82,12 +83,12 @@ pub async fn api_clusters(
 /// up or relates to, and the later ones that repeat it.
 #[utoipa::path(get, path = "/api/v1/recommendations/{id}/links", tag = "clusters",
     params(("id" = i64, Path, description = "The recommendation's id")),
-    responses((status = 200, description = "Links: from, to, kind, score, decision", body = Object),
-        (status = 404, response = NotFound), (status = 500, response = InternalError)))]
+    responses((status = 200, description = "Links: from, to, kind, score, decision", body = [Object]),
+        (status = 400, response = BadRequest), (status = 404, response = NotFound), (status = 500, response = InternalError)))]
 pub async fn api_links(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<RecommendationLink>>, ApiError> {
     Ok(Json(links(&app, &viewer, RecommendationId(id)).await?.0))
 }
@@ -141,8 +142,8 @@ pub struct TitleRequest {
 pub async fn rename(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Json(body): Json<TitleRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TitleRequest>,
 ) -> Result<Response, ApiError> {
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 300 {
@@ -173,14 +174,14 @@ pub struct MemberRequest {
 /// Put a recommendation in a cluster or take it out (coordinators).
 #[utoipa::path(post, path = "/api/v1/clusters/{id}/members", tag = "clusters", security(("token" = [])),
     params(("id" = i64, Path, description = "The cluster's id")), request_body = MemberRequest,
-    responses((status = 204, description = "Done"), (status = 401, response = Unauthorized),
+    responses((status = 204, description = "Done"), (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden), (status = 404, response = NotFound),
         (status = 500, response = InternalError)))]
 pub async fn member(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Json(body): Json<MemberRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MemberRequest>,
 ) -> Result<Response, ApiError> {
     app.store
         .set_cluster_member(
@@ -211,7 +212,7 @@ pub struct DecisionRequest {
 pub async fn decide(
     State(app): State<AppState>,
     viewer: Viewer,
-    Json(body): Json<DecisionRequest>,
+    ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Response, ApiError> {
     let decision =
         Decision::parse(&body.decision).map_err(|e| ApiError::BadRequest(e.to_string()))?;

@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod clusters;
 mod error;
+mod extract;
 mod i18n;
 mod metrics;
 mod openapi;

@@ -8,6 +8,8 @@ use utoipa::IntoParams;
 use crate::ApiError;
 
 pub const MAX_PER_PAGE: u32 = 500;
+/// Past this the offset would not fit the databases' 64-bit integers (a 500 before).
+pub const MAX_PAGE: u64 = 1_000_000;
 const DEFAULT_PER_PAGE: u32 = 50;
 
 /// Filters as they come from a URL. Empty values mean "any", so that a plain HTML form
@@ -33,7 +35,7 @@ pub struct ListParams {
     /// `WEOG` or `OBSERVER`.
     pub group: Option<String>,
     /// The page, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<u64>,
     /// Recommendations per page.
     // The numbers must be literals here; a test holds them to the constants.
@@ -95,6 +97,11 @@ impl ListParams {
             )));
         }
         let page = self.page.unwrap_or(1).max(1);
+        if page > MAX_PAGE {
+            return Err(ApiError::BadRequest(format!(
+                "parameter page: expected 1 to {MAX_PAGE}"
+            )));
+        }
         Ok(PageRequest {
             limit: per_page,
             offset: (page - 1).saturating_mul(u64::from(per_page)),
@@ -117,6 +124,25 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(per_page["maximum"], MAX_PER_PAGE);
         assert_eq!(per_page["default"], DEFAULT_PER_PAGE);
+        let page = params
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "page"))
+            .map(|p| p["schema"].clone())
+            .unwrap_or_default();
+        assert_eq!(page["maximum"], MAX_PAGE);
         Ok(())
+    }
+
+    /// The contract test's first 500: a page whose offset overflowed the database's integer.
+    #[test]
+    fn a_page_past_the_last_possible_one_is_a_bad_request() {
+        let at = |page| ListParams {
+            page: Some(page),
+            ..Default::default()
+        };
+        assert!(at(MAX_PAGE).page().is_ok());
+        for page in [MAX_PAGE + 1, 1 << 63, u64::MAX] {
+            assert!(matches!(at(page).page(), Err(ApiError::BadRequest(_))));
+        }
     }
 }

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{local_redirect, Viewer};
 use crate::error::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized};
+use crate::extract::{ApiJson, ApiPath};
 use crate::i18n::Ui;
 use crate::{ApiError, AppState};
 
@@ -218,8 +219,8 @@ pub async fn publication_form(
 pub async fn publication_api(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Json(body): Json<PublicationRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PublicationRequest>,
 ) -> Result<Response, ApiError> {
     publish(&app, &viewer, RecommendationId(id), body.published).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -266,8 +267,8 @@ pub async fn status_form(
 pub async fn status_api(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Json(body): Json<StatusRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Response, ApiError> {
     set_status(
         &app,
@@ -333,8 +334,8 @@ pub async fn assessment_form(
 pub async fn assessment_api(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Json(body): Json<AssessmentRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AssessmentRequest>,
 ) -> Result<Response, ApiError> {
     let created = assess(&app, &viewer, RecommendationId(id), &body).await?;
     Ok((
@@ -363,13 +364,13 @@ pub async fn history(
     params(("id" = i64, Path, description = "The recommendation's id")),
     responses(
         (status = 200, description = "Audit entries, newest first", body = Vec<crate::schema::AuditEntrySchema>),
-        (status = 401, response = Unauthorized), (status = 404, response = NotFound),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
         (status = 500, response = InternalError),
     ))]
 pub async fn history_api(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<rightstrack_core::AuditEntry>>, ApiError> {
     let id = RecommendationId(id);
     visible(&app, &viewer, id).await?;

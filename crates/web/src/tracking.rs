@@ -3,7 +3,7 @@
 //! (a focal point works on their own institution's actions) and call the store; the rules
 //! themselves live in the store's `signals` and the core crate.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rightstrack_core::{
@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Viewer;
 use crate::error::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::records::Created;
 use crate::{ApiError, AppState};
 
@@ -92,7 +93,7 @@ pub struct InstitutionRequest {
 
 /// Every institution, by name.
 #[utoipa::path(get, path = "/api/v1/institutions", tag = "tracking", security(("token" = [])),
-    responses((status = 200, description = "Institutions", body = Object),
+    responses((status = 200, description = "Institutions", body = [Object]),
         (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
 pub async fn institutions(State(app): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(app.store.institutions().await?).into_response())
@@ -107,7 +108,7 @@ pub async fn institutions(State(app): State<AppState>) -> Result<Response, ApiEr
 pub async fn create_institution(
     State(app): State<AppState>,
     viewer: Viewer,
-    Json(body): Json<InstitutionRequest>,
+    ApiJson(body): ApiJson<InstitutionRequest>,
 ) -> Result<Response, ApiError> {
     let kind =
         InstitutionKind::parse(&body.kind).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -201,7 +202,7 @@ impl AssignRequest {
 pub async fn assign(
     State(app): State<AppState>,
     viewer: Viewer,
-    Json(body): Json<AssignRequest>,
+    ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Response, ApiError> {
     let summary = app
         .store
@@ -229,11 +230,11 @@ pub struct InstitutionParam {
 /// Assignments, of one institution or all.
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "tracking", security(("token" = [])),
     params(InstitutionParam),
-    responses((status = 200, description = "Assignments", body = Object),
+    responses((status = 200, description = "Assignments", body = [Object]),
         (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
 pub async fn assignments(
     State(app): State<AppState>,
-    Query(q): Query<InstitutionParam>,
+    ApiQuery(q): ApiQuery<InstitutionParam>,
 ) -> Result<Response, ApiError> {
     Ok(Json(app.store.assignments(q.institution).await?).into_response())
 }
@@ -277,7 +278,7 @@ pub struct ActionRequest {
 pub async fn create_action(
     State(app): State<AppState>,
     viewer: Viewer,
-    Json(body): Json<ActionRequest>,
+    ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Response, ApiError> {
     let bad = |e: rightstrack_core::ParseError| ApiError::BadRequest(e.to_string());
     let action = NewAction {
@@ -314,11 +315,11 @@ pub async fn create_action(
 /// Actions, of one institution or serving one recommendation.
 #[utoipa::path(get, path = "/api/v1/actions", tag = "tracking", security(("token" = [])),
     params(InstitutionParam),
-    responses((status = 200, description = "Actions", body = Object),
+    responses((status = 200, description = "Actions", body = [Object]),
         (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
 pub async fn actions(
     State(app): State<AppState>,
-    Query(q): Query<InstitutionParam>,
+    ApiQuery(q): ApiQuery<InstitutionParam>,
 ) -> Result<Response, ApiError> {
     let query = ActionQuery {
         institution_id: q.institution,
@@ -354,8 +355,8 @@ pub struct IndicatorRequest {
 pub async fn add_indicator(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(action_id): Path<i64>,
-    Json(body): Json<IndicatorRequest>,
+    ApiPath(action_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<IndicatorRequest>,
 ) -> Result<Response, ApiError> {
     may_work_on_action(&app, &viewer, action_id).await?;
     let indicator = NewIndicator {
@@ -380,11 +381,11 @@ pub async fn add_indicator(
 /// An action's indicators with every due date and report.
 #[utoipa::path(get, path = "/api/v1/actions/{id}/indicators", tag = "tracking", security(("token" = [])),
     params(("id" = i64, Path, description = "The action's id")),
-    responses((status = 200, description = "Indicators", body = Object),
-        (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
+    responses((status = 200, description = "Indicators", body = [Object]),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
 pub async fn indicators(
     State(app): State<AppState>,
-    Path(action_id): Path<i64>,
+    ApiPath(action_id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     Ok(Json(app.store.indicators(action_id).await?).into_response())
 }
@@ -430,8 +431,8 @@ pub const PROGRESS_BODY_BYTES: usize = 14 * 1024 * 1024;
 pub async fn report_progress(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path((action_id, indicator_id)): Path<(i64, i64)>,
-    Json(body): Json<ProgressRequest>,
+    ApiPath((action_id, indicator_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<ProgressRequest>,
 ) -> Result<Response, ApiError> {
     may_work_on_action(&app, &viewer, action_id).await?;
     let belongs = app
@@ -493,11 +494,11 @@ struct Signals {
 #[utoipa::path(get, path = "/api/v1/states/{code}/signals", tag = "tracking", security(("token" = [])),
     params(("code" = String, Path, description = "ISO 3166-1 alpha-3 code of the state under review")),
     responses((status = 200, description = "The signals", body = Object),
-        (status = 401, response = Unauthorized), (status = 404, response = NotFound),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
         (status = 500, response = InternalError)))]
 pub async fn state_signals(
     State(app): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let state = StateCode::parse(&code).map_err(|_| ApiError::NotFound(format!("state {code}")))?;
     let store = app.store.as_ref();
@@ -530,10 +531,10 @@ pub async fn state_signals(
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/dashboard", tag = "tracking", security(("token" = [])),
     params(("id" = i64, Path, description = "The institution's id")),
     responses((status = 200, description = "Assignments, statuses, actions, due and overdue", body = Object),
-        (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 500, response = InternalError)))]
 pub async fn dashboard(
     State(app): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     Ok(Json(signals::dashboard(app.store.as_ref(), id, today(), 60).await?).into_response())
 }
@@ -551,12 +552,12 @@ struct Implementation {
     security(("token" = [])),
     params(("id" = i64, Path, description = "The recommendation's id")),
     responses((status = 200, description = "Status, assessments and actions", body = Object),
-        (status = 401, response = Unauthorized), (status = 404, response = NotFound),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
         (status = 500, response = InternalError)))]
 pub async fn implementation(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let id = RecommendationId(id);
     let rec = crate::records::visible(&app, &viewer, id).await?;

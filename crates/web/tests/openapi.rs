@@ -155,6 +155,17 @@ async fn api_answers_match_the_document() -> TestResult {
             "/api/v1/recommendations/{id}",
             404,
         ),
+        // Found by scripts/contract: a 500 (offset overflow), and axum's plain-text 400.
+        (
+            "/api/v1/recommendations?page=9223372036854775808",
+            "/api/v1/recommendations",
+            400,
+        ),
+        (
+            "/api/v1/recommendations/9223372036854775808",
+            "/api/v1/recommendations/{id}",
+            400,
+        ),
         ("/api/v1/search?q=ratify&state=SVN", "/api/v1/search", 200),
         ("/api/v1/search?colour=red", "/api/v1/search", 400),
         ("/healthz", "/healthz", 200),

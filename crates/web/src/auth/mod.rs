@@ -178,6 +178,13 @@ pub async fn authenticate(State(app): State<AppState>, request: Request, next: N
         Ok(found) => found,
         Err(e) => return fail(e),
     };
+    // A change asked of the API by no one: the answer is "give a token" (401), which the
+    // CSRF check's 403 would hide.
+    if api && viewer.user.is_none() && !is_safe(request.method()) {
+        return fail(ApiError::Unauthorized(
+            "this needs an API token: Authorization: Bearer rt_…".into(),
+        ));
+    }
     let mut request = match check_csrf(&viewer, request).await {
         Ok(r) => r,
         Err(e) => return fail(e),
