@@ -1,13 +1,8 @@
-//! Format detection, which every import runs first on bytes of any kind. PDF input is
-//! skipped, as detection would run poppler on it.
+//! libFuzzer's entry to `targets::format_detect` (fuzz/targets.rs has the body and what it covers).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rightstrack_ingest::{format, wg_report::extract};
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
 
-fuzz_target!(|data: &[u8]| {
-    if extract::is_pdf(data) {
-        return;
-    }
-    let _ = format::detect("fuzz", data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::format_detect(data));

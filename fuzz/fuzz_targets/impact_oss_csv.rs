@@ -1,14 +1,8 @@
-//! IMPACT OSS exports (CSV); the state is given, as `--state` gives it.
+//! libFuzzer's entry to `targets::impact_oss_csv` (fuzz/targets.rs has the body and what it covers).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rightstrack_core::StateCode;
-use rightstrack_ingest::{impact_oss, ImportOptions};
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
 
-fuzz_target!(|data: &[u8]| {
-    let options = ImportOptions {
-        state: StateCode::parse("SVN").ok(),
-    };
-    let _ = impact_oss::parse("fuzz.csv", data, &options);
-    let _ = impact_oss::parse("fuzz.csv", data, &ImportOptions::default());
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::impact_oss_csv(data));

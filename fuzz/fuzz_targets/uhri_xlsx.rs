@@ -1,11 +1,8 @@
-//! The Universal Human Rights Index export as an XLSX workbook. The importer tells CSV
-//! from XLSX by the bytes, so this target differs from `uhri_csv` by its seed corpus
-//! (workbooks), which steers the fuzzer into the zip and spreadsheet readers.
+//! libFuzzer's entry to `targets::uhri_xlsx` (fuzz/targets.rs has the body and what it covers).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rightstrack_ingest::uhri;
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = uhri::parse("fuzz.xlsx", data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::uhri_xlsx(data));

@@ -1,9 +1,8 @@
-//! The UPR Info database export (CSV, any encoding, any line ending).
+//! libFuzzer's entry to `targets::upr_info_csv` (fuzz/targets.rs has the body and what it covers).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rightstrack_ingest::upr_info;
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = upr_info::parse("fuzz.csv", data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::upr_info_csv(data));

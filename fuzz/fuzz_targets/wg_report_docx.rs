@@ -1,15 +1,8 @@
-//! Working Group reports and their addenda published as DOCX. PDF input is skipped:
-//! it would run poppler, which is not ours to fuzz; `wg_report_text` covers what
-//! follows pdftotext.
+//! libFuzzer's entry to `targets::wg_report_docx` (fuzz/targets.rs has the body and what it covers).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use rightstrack_ingest::wg_report::{self, addendum, extract};
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
 
-fuzz_target!(|data: &[u8]| {
-    if extract::is_pdf(data) {
-        return;
-    }
-    let _ = wg_report::parse("fuzz.docx", data);
-    let _ = addendum::parse("fuzz.docx", data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::wg_report_docx(data));
