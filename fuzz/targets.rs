@@ -11,8 +11,11 @@ use rightstrack_ingest::{format, impact_oss, thematic_list, uhri, upr_info, Impo
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
 use rightstrack_store::ImportBatch;
 
+/// A fuzz target's body: any bytes in, nothing out, never a panic.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as `fuzz/Cargo.toml` names its binaries.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("format_detect", format_detect),
     ("impact_oss_csv", impact_oss_csv),
     ("search_query", search_query),

@@ -32,7 +32,7 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use rightstrack_bench::{report, Figure};
 use rightstrack_store::testing::TestDb;
-use rightstrack_store::{ImportBatch, PageRequest, RecommendationFilter, Store};
+use rightstrack_store::{ImportBatch, PageRequest, RecommendationFilter};
 
 /// How many record ids the clients pick from (the first ones in id order).
 const IDS: u32 = 5_000;
