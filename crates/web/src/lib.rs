@@ -12,6 +12,7 @@ mod i18n;
 mod metrics;
 mod openapi;
 mod pages;
+mod plans;
 mod query;
 mod records;
 mod reports;
@@ -228,6 +229,27 @@ fn routes() -> routes::Routes {
         )
         .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
         .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
+        .get(
+            "/states/{code}/clusters/{id}",
+            P::ReadPublished,
+            plans::cluster_plan,
+        )
+        .get(
+            "/states/{code}/signals",
+            P::ReadRegistry,
+            plans::signals_page,
+        )
+        .get(
+            "/states/{code}/plan/export",
+            P::ReadRegistry,
+            plans::plan_export,
+        )
+        .get("/institutions", P::ReadRegistry, plans::institutions)
+        .get("/institutions/{id}", P::ReadRegistry, plans::institution)
+        .get("/assignments/new", P::EditRegistry, plans::assign_page)
+        .post("/assignments", P::EditRegistry, plans::assign_form)
+        .get("/actions/new", P::EditRegistry, plans::action_page)
+        .post("/actions", P::EditRegistry, plans::action_form)
         .get(
             "/states/{code}/dashboard",
             P::ReadPublished,

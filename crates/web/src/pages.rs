@@ -166,6 +166,8 @@ struct Detail {
     statuses: Vec<(&'static str, String)>,
     /// (how it relates, other id, other text, where the other is from), earlier first.
     links: Vec<(String, i64, String, String)>,
+    /// Its implementation: status over time, assessments, actions, regressions.
+    timeline: crate::plans::Timeline,
 }
 
 pub async fn detail(
@@ -221,7 +223,9 @@ pub async fn detail(
             .iter()
             .map(|s| (s.code(), ui.t(&format!("status.{}", s.code())).to_string()))
             .collect();
+        let timeline = crate::plans::timeline(&app, &viewer, &ui, &rec).await?;
         Ok::<_, ApiError>(Detail {
+            timeline,
             rec: Row::new(&rec, &ui),
             ui: ui.clone(),
             history,

@@ -112,6 +112,8 @@ fn body_for(world: &World, method: &str, path: &str, role: &str) -> (String, &'s
         "/api/v1/actions" => (format!("{{\"title\": \"Matrix\", \"kind\": \"policy\", \"recommendation_ids\": [{assigned}]}}"), JSON),
         "/api/v1/actions/{id}/indicators" => ("{\"name\": \"Cases\", \"unit\": \"cases\", \"schedule\": \"annual\", \"start\": \"2025-01-01\", \"end\": \"2027-01-01\"}".into(), JSON),
         "/api/v1/actions/{id}/indicators/{indicator}/progress" => ("{\"due_date\": \"2026-01-01\", \"text\": \"matrix\", \"value\": 3}".into(), JSON),
+        "/assignments" => (format!("target=recommendations&recommendations={assigned}&support={ministry}"), FORM),
+        "/actions" => (format!("title=Matrix&kind=policy&recommendations={assigned}"), FORM),
         _ => (String::new(), FORM),
     }
 }
@@ -122,7 +124,7 @@ fn concrete(world: &World, path: &str, case: i64, foreign_token: i64) -> String 
         world.spare_user
     } else if path.starts_with("/api/v1/actions/") {
         world.action
-    } else if path.starts_with("/api/v1/institutions/") {
+    } else if path.starts_with("/api/v1/institutions/") || path.starts_with("/institutions/") {
         world.ministry
     } else if path.starts_with("/account/tokens/") {
         foreign_token
