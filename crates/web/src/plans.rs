@@ -146,7 +146,7 @@ struct InstitutionsPage {
 /// institution is listed once, and any left over are listed at the top level.
 fn hierarchy(institutions: &[Institution]) -> Vec<(&Institution, usize)> {
     let mut by_name: Vec<&Institution> = institutions.iter().collect();
-    by_name.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    by_name.sort_by_key(|a| a.name.to_lowercase());
     let known: HashSet<i64> = institutions.iter().map(|i| i.id).collect();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
