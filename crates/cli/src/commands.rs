@@ -13,7 +13,6 @@ use rightstrack_import::{Format, ImportOptions, ImportReport, Run, Source};
 use rightstrack_report::export::{ExportFormat, Exporter, Rows};
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
 use rightstrack_store::{PageRequest, RecommendationFilter, Store};
-use serde::Serialize;
 
 use crate::args::{Cli, Command};
 use crate::config::Settings;
