@@ -361,11 +361,8 @@ pub async fn confirm(
             name: waiting.name,
             bytes: waiting.bytes,
         };
+        // The router's write hook brings the search index up to date before the answer.
         let report = run_import(&app, source, &run).await?;
-        // Imported records are searchable at once, not at the next sync.
-        if let Err(e) = app.search.sync(app.store.as_ref()).await {
-            tracing::warn!(error = %e, "search index update after an import failed");
-        }
         let mut page = ImportPage::new(ui.clone()).with_report(&report);
         page.stage = "done";
         Ok::<_, ApiError>(page)
