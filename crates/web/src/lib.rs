@@ -9,7 +9,9 @@ pub mod auth;
 mod clusters;
 mod error;
 mod i18n;
+mod imports;
 mod metrics;
+mod multipart;
 mod openapi;
 mod pages;
 mod plans;
@@ -17,6 +19,7 @@ mod query;
 mod records;
 mod reports;
 mod reprisals;
+mod review;
 mod routes;
 mod schema;
 mod search;
@@ -73,6 +76,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Sign-in attempts per client address.
     pub limiter: Arc<auth::SignInLimiter>,
+    /// Uploads between their import preview and its confirmation.
+    pub(crate) uploads: Arc<imports::Uploads>,
 }
 
 impl AppState {
@@ -92,6 +97,7 @@ impl AppState {
             search,
             config: Arc::new(config),
             limiter: Arc::new(auth::SignInLimiter::default()),
+            uploads: Arc::new(imports::Uploads::default()),
         })
     }
 }
@@ -306,6 +312,22 @@ fn routes() -> routes::Routes {
             records::assessment_form,
         )
         .get("/states/{code}", P::ReadPublished, pages::state)
+        .get("/import", P::EditRegistry, imports::page)
+        .post_large(
+            "/import/preview",
+            P::EditRegistry,
+            imports::preview,
+            imports::UPLOAD_BODY_BYTES,
+        )
+        .post("/import/confirm", P::EditRegistry, imports::confirm)
+        .get("/review", P::EditRegistry, review::page)
+        .post("/review", P::EditRegistry, review::decide_form)
+        .get("/api/v1/suggestions", P::EditRegistry, review::list_api)
+        .post(
+            "/api/v1/suggestions/decisions",
+            P::EditRegistry,
+            review::decide_api,
+        )
         .get("/sign-in", P::ReadPublished, auth::account::sign_in_page)
         .post("/sign-in", P::ReadPublished, auth::account::sign_in)
         .post("/sign-out", P::OwnAccount, auth::account::sign_out)
