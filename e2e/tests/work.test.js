@@ -88,6 +88,7 @@ test("signed-in pages have no serious accessibility problem", async () => {
     ["users", "/admin/users"],
     ["audit", "/admin/audit"],
     ["internal-dashboard", "/states/XDL/dashboard/internal"],
+    ["review-queue", "/review"],
   ]) {
     const response = await page.goto(path);
     assert.equal(response.status(), 200, `${path} answered ${response.status()}`);

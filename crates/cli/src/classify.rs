@@ -9,7 +9,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use rightstrack_core::{Recommendation, RecommendationId, SdgTarget, Taxonomy};
 use rightstrack_ingest::Format;
-use rightstrack_store::{PageRequest, RecommendationFilter, Revision, Store, Suggestion};
+use rightstrack_store::review::PredictedCategory;
+use rightstrack_store::{
+    Contribution, PageRequest, RecommendationFilter, Revision, Store, Suggestion,
+};
 use rightstrack_text::metrics::{multi_label, single_label, LabelScore};
 use rightstrack_text::sdg::SdgMatcher;
 use rightstrack_text::upr::{self, ACTION_CATEGORY};
@@ -174,10 +177,14 @@ pub async fn train(store: &dyn Store, task: &str, output: &Path, json: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The suggestions of one recommendation: the model's tasks, and SDG goals and targets.
+/// How many terms a suggestion keeps as its explanation.
+const EXPLANATION_TERMS: usize = 8;
+
+/// The suggestions of one recommendation: the model's tasks and SDG goals and targets,
+/// each with the terms that drove it.
 fn suggestions(model: &Model, sdg: &SdgMatcher, rec: &Recommendation) -> Vec<Suggestion> {
     let mut out = Vec::new();
-    let mut push = |taxonomy: Taxonomy, code: String, confidence: f32| {
+    let mut push = |taxonomy: Taxonomy, code: String, confidence: f32, explanation| {
         if let Ok(term) = taxonomy.term(&code) {
             out.push(Suggestion {
                 recommendation_id: rec.id,
@@ -185,22 +192,68 @@ fn suggestions(model: &Model, sdg: &SdgMatcher, rec: &Recommendation) -> Vec<Sug
                 code: term.code,
                 label: term.label,
                 confidence,
+                explanation,
             });
         }
     };
     for (_, taxonomy) in TAXONOMY_TASKS {
         for (label, confidence) in model.predict(taxonomy.code(), &rec.text) {
-            push(taxonomy, label, confidence);
+            let explanation = explanation(model, taxonomy.code(), &rec.text, &label);
+            push(taxonomy, label, confidence, explanation);
         }
     }
     let found = sdg.matches(&rec.text);
+    let sdg_explanation = |code: &str| -> Vec<Contribution> {
+        sdg.explain(&rec.text, code, EXPLANATION_TERMS)
+            .into_iter()
+            .map(|(term, weight)| Contribution { term, weight })
+            .collect()
+    };
     for (goal, confidence) in found.goals {
-        push(Taxonomy::SdgGoal, goal.to_string(), confidence);
+        let code = goal.to_string();
+        push(
+            Taxonomy::SdgGoal,
+            code.clone(),
+            confidence,
+            sdg_explanation(&code),
+        );
     }
     for (target, confidence) in found.targets {
-        push(Taxonomy::SdgTarget, target.to_string(), confidence);
+        push(
+            Taxonomy::SdgTarget,
+            target.to_string(),
+            confidence,
+            sdg_explanation(target),
+        );
     }
     out
+}
+
+/// The terms of `text` that drove `label` of `task`, as the review queue shows them.
+fn explanation(model: &Model, task: &str, text: &str, label: &str) -> Vec<Contribution> {
+    model
+        .explain(task, text, label, EXPLANATION_TERMS)
+        .into_iter()
+        .map(|(term, weight)| Contribution { term, weight })
+        .collect()
+}
+
+/// The action category the model predicts for a recommendation, with its specificity.
+fn predicted_category(model: &Model, rec: &Recommendation) -> Option<PredictedCategory> {
+    let (category, confidence) = upr::action_category(model, &rec.text)?;
+    Some(PredictedCategory {
+        recommendation_id: rec.id,
+        category,
+        confidence,
+        specificity: category.specificity(),
+        model_version: String::new(),
+        explanation: explanation(
+            model,
+            ACTION_CATEGORY,
+            &rec.text,
+            &category.number().to_string(),
+        ),
+    })
 }
 
 pub async fn classify(
@@ -212,7 +265,7 @@ pub async fn classify(
     let loaded = load_model(model)?;
     let sdg = SdgMatcher::new();
     let started = Instant::now();
-    let (mut recommendations, mut stored) = (0, 0);
+    let (mut recommendations, mut stored, mut categories) = (0, 0, 0);
     let mut after = RecommendationId(0);
     loop {
         let page = store
@@ -233,19 +286,27 @@ pub async fn classify(
             .iter()
             .flat_map(|r| suggestions(&loaded.model, &sdg, r))
             .collect();
+        let predicted: Vec<PredictedCategory> = page
+            .items
+            .iter()
+            .filter_map(|r| predicted_category(&loaded.model, r))
+            .collect();
         recommendations += ids.len();
         stored += store
             .replace_suggestions("system", &loaded.version, &ids, proposed)
+            .await?;
+        categories += store
+            .replace_predicted_categories("system", &loaded.version, &ids, predicted)
             .await?;
     }
     let seconds = started.elapsed().as_secs_f64();
     if json {
         println!(
             "{}",
-            json!({"model": loaded.version, "recommendations": recommendations, "suggestions": stored, "seconds": seconds})
+            json!({"model": loaded.version, "recommendations": recommendations, "suggestions": stored, "action_categories": categories, "seconds": seconds})
         );
     } else {
-        println!("{recommendations} recommendations classified by {}: {stored} suggestions stored in {seconds:.1} s", loaded.version);
+        println!("{recommendations} recommendations classified by {}: {stored} suggestions and {categories} action categories stored in {seconds:.1} s", loaded.version);
     }
     Ok(ExitCode::SUCCESS)
 }

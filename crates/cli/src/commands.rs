@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rightstrack_core::RecommendationId;
-use rightstrack_ingest::{Format, ImportOptions, Problem};
+use rightstrack_import::{Format, ImportOptions, ImportReport, Run, Source};
 use rightstrack_report::export::{ExportFormat, Exporter, Rows};
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
-use rightstrack_store::{ImportBatch, ImportSummary, PageRequest, RecommendationFilter, Store};
-use serde::Serialize;
+use rightstrack_store::{PageRequest, RecommendationFilter, Store};
 
 use crate::args::{Cli, Command};
 use crate::config::Settings;
@@ -251,26 +250,6 @@ async fn migrate(url: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `--json` summary of an import.
-#[derive(Debug, Default, Serialize)]
-pub struct ImportReport {
-    #[serde(flatten)]
-    pub summary: ImportSummary,
-    pub errors: Vec<Problem>,
-    pub warnings: Vec<Problem>,
-    pub files: Vec<FileReport>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FileReport {
-    pub file: String,
-    pub format: Option<String>,
-    pub rows_read: usize,
-    #[serde(flatten)]
-    pub summary: ImportSummary,
-    pub refused: bool,
-}
-
 pub async fn import(
     store: &dyn Store,
     format: Option<&str>,
@@ -283,8 +262,13 @@ pub async fn import(
         .map(Format::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    let run = Run {
+        format,
+        options: options.clone(),
+        dry_run,
+        actor: "system".to_string(),
+    };
     let mut report = ImportReport::default();
-    let mut refused = false;
     // A bar over the files on a terminal; indicatif draws nothing when stderr is not one,
     // and --json output stays clean.
     let bar = if json || files.len() < 2 {
@@ -299,58 +283,10 @@ pub async fn import(
         bar
     };
     for path in files {
-        let file = path.display().to_string();
-        bar.set_message(file.clone());
+        bar.set_message(path.display().to_string());
         bar.inc(1);
-        let parsed = tokio::task::spawn_blocking({
-            let (path, options) = (path.clone(), options.clone());
-            move || rightstrack_ingest::parse_file_with(&path, format, &options)
-        })
-        .await
-        .context("the importer stopped unexpectedly")?;
-        let (format, parsed) = match parsed {
-            Ok(ok) => ok,
-            Err(e) => {
-                refused = true;
-                report.errors.push(Problem {
-                    file: file.clone(),
-                    location: String::new(),
-                    message: e.reason(),
-                });
-                report.files.push(FileReport {
-                    file,
-                    format: None,
-                    rows_read: 0,
-                    summary: ImportSummary::default(),
-                    refused: true,
-                });
-                continue;
-            }
-        };
-        // Tests that stop an import on purpose wait for this line.
-        tracing::info!(file = %file, recommendations = parsed.recommendations.len(), "writing");
-        let batch = ImportBatch {
-            actor: "system".to_string(),
-            source: file.clone(),
-            recommendations: parsed.recommendations,
-            position_updates: parsed.position_updates,
-            dry_run,
-        };
-        let mut summary = store
-            .import(batch)
-            .await
-            .with_context(|| format!("{file}: the import failed and nothing of it was written"))?;
-        summary.skipped += parsed.errors.len();
-        report.summary += summary;
-        report.errors.extend(parsed.errors);
-        report.warnings.extend(parsed.warnings);
-        report.files.push(FileReport {
-            file,
-            format: Some(format.code().to_string()),
-            rows_read: parsed.rows_read,
-            summary,
-            refused: false,
-        });
+        rightstrack_import::import_file(store, Source::Path(path.clone()), &run, &mut report)
+            .await?;
     }
     bar.finish_and_clear();
     if json {
@@ -358,7 +294,7 @@ pub async fn import(
     } else {
         print_import(&report, dry_run);
     }
-    Ok(if refused {
+    Ok(if report.refused() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use rightstrack_core::{
     Funding, Institution, Legislation, Recommendation, RecommendationId, StateCode, Taxonomy,
 };
-use rightstrack_ingest::plan::{parse_plan, PlanRecord, PlanRow};
+use rightstrack_ingest::plan::{parse_any, PlanRecord, PlanRow};
 use rightstrack_store::{
     Assign, AssignTarget, NewAction, NewInstitution, PageRequest, RecommendationFilter, Store,
 };
@@ -319,6 +319,7 @@ pub async fn status(store: &dyn Store, command: StatusCommand, json: bool) -> Re
 /// What a plan import did.
 #[derive(Debug, Default, Serialize)]
 struct PlanSummary {
+    format: &'static str,
     assignments: usize,
     assigned_recommendations: usize,
     actions: usize,
@@ -383,15 +384,25 @@ fn resolve_row(all: &[Institution], review: &Review, row: PlanRow) -> Result<Res
 /// Resolves every row first, so that a file with a problem writes nothing; then writes
 /// each row in its own transaction.
 pub async fn plan(store: &dyn Store, command: PlanCommand, json: bool) -> Result<ExitCode> {
-    let PlanCommand::Import {
-        state,
-        cycle,
-        dry_run,
-        file,
-    } = command;
+    let (state, cycle, dry_run, file) = match command {
+        PlanCommand::Import {
+            state,
+            cycle,
+            dry_run,
+            file,
+        } => (state, cycle, dry_run, file),
+        PlanCommand::Export {
+            state,
+            institution,
+            format,
+            bom,
+            output,
+        } => return plan_export(store, state, institution, &format, bom, output.as_deref()).await,
+    };
     let name = file.display().to_string();
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
-    let rows = parse_plan(&name, &bytes).map_err(|problems| {
+    // The project's template or IMPACT OSS's action import, told apart by the header.
+    let (format, rows) = parse_any(&name, &bytes).map_err(|problems| {
         let lines: Vec<String> = problems
             .iter()
             .map(|p| format!("{}, {}: {}", p.file, p.location, p.message))
@@ -419,6 +430,7 @@ pub async fn plan(store: &dyn Store, command: PlanCommand, json: bool) -> Result
         );
     }
     let mut summary = PlanSummary {
+        format: format.name(),
         dry_run,
         ..Default::default()
     };
@@ -441,13 +453,58 @@ pub async fn plan(store: &dyn Store, command: PlanCommand, json: bool) -> Result
     }
     print(json, &summary, || {
         format!(
-            "{}{} assignment row(s) ({} recommendation(s)), {} action(s)",
+            "{}{}: {} assignment row(s) ({} recommendation(s)), {} action(s)",
             if dry_run { "dry run: " } else { "" },
+            summary.format,
             summary.assignments,
             summary.assigned_recommendations,
             summary.actions
         )
     })
+}
+
+/// Writes a state's plan (or one institution's part of it) with the report crate's
+/// exporter, like every export.
+async fn plan_export(
+    store: &dyn Store,
+    state: StateCode,
+    institution: Option<String>,
+    format: &str,
+    bom: bool,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    use rightstrack_report::export::{ExportFormat, Exporter};
+    use rightstrack_report::plan::{plan_rows, PlanQuery, PLAN};
+    let format = ExportFormat::parse(format).map_err(anyhow::Error::msg)?;
+    let institution = match institution {
+        Some(name) => Some(institution_id(&store.institutions().await?, &name)?),
+        None => None,
+    };
+    let rows = plan_rows(
+        store,
+        &PlanQuery {
+            state,
+            institution,
+            published_only: false,
+        },
+    )
+    .await?;
+    let out: Box<dyn std::io::Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut exporter = Exporter::for_table(&PLAN, format, out, bom)?;
+    for row in &rows {
+        exporter.write_fields(row)?;
+    }
+    let written = exporter.finish()?;
+    if let Some(path) = output {
+        eprintln!("{written} recommendations written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn jobs(store: &dyn Store, command: JobsCommand, json: bool) -> Result<ExitCode> {

@@ -175,7 +175,8 @@ pub enum StatusCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
-    /// Import assignments and actions from the CSV template (docs/tracking.md).
+    /// Import assignments and actions from the CSV template, or actions from an IMPACT OSS
+    /// action import file; the format is found from the header (docs/tracking.md).
     Import {
         #[arg(long, value_parser = parse_state)]
         state: StateCode,
@@ -185,6 +186,24 @@ pub enum PlanCommand {
         #[arg(long)]
         dry_run: bool,
         file: PathBuf,
+    },
+    /// Export a state's plan and statuses, one row per recommendation: status, lead and
+    /// supporting institutions, actions, indicators, next due date.
+    Export {
+        #[arg(long, value_parser = parse_state)]
+        state: StateCode,
+        /// Only what this institution (name or id) leads, supports or acts on.
+        #[arg(long)]
+        institution: Option<String>,
+        /// csv, xlsx or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Start CSV with a byte order mark, for spreadsheet programs.
+        #[arg(long)]
+        bom: bool,
+        /// Output file; standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 

@@ -157,6 +157,11 @@ fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
         classified["suggestions"].as_u64().is_some_and(|n| n > 50),
         "{classified}"
     );
+    // The default model predicts an action category for every recommendation.
+    assert_eq!(
+        classified["action_categories"], classified["recommendations"],
+        "{classified}"
+    );
 
     let filtered = json(&run(
         database,

@@ -262,6 +262,81 @@ async fn story(db: &TestDb, files: &[String], scratch: &Path) -> TestResult {
     assert_eq!(Some(inbox.len() as u64), first["claimed"].as_u64());
     assert!(inbox.iter().any(|n| n.subject.contains("Train the police")));
     assert!(store.notifications(focal).await?.is_empty());
+
+    // IMPACT OSS's action import, told apart from the template by its header.
+    let impact =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/impact-oss-actions.csv");
+    let before = store.actions(&ActionQuery::default()).await?.len();
+    let imported = json(run(
+        url,
+        &[
+            "plan",
+            "import",
+            "--state",
+            "SVN",
+            "--cycle",
+            "3",
+            &impact.display().to_string(),
+        ],
+    )?)?;
+    assert_eq!(imported["format"], "IMPACT OSS action import", "{imported}");
+    assert_eq!(imported["actions"].as_u64(), Some(3), "{imported}");
+    let after = store.actions(&ActionQuery::default()).await?;
+    assert_eq!(after.len(), before + 3);
+    let roma = after
+        .iter()
+        .find(|a| {
+            a.action
+                .description
+                .contains("Target date: end of the budget year")
+        })
+        .ok_or("the imported Roma programme")?;
+    assert_eq!(roma.action.recommendation_ids.len(), 2);
+    assert!(roma.action.institution_id.is_some());
+
+    // The plan and statuses, for the state and for one institution, as CSV and XLSX.
+    let export = |format: &str, institution: Option<&str>, out: &Path| {
+        let mut args = vec!["plan", "export", "--state", "SVN", "--format", format];
+        if let Some(i) = institution {
+            args.extend(["--institution", i]);
+        }
+        let out = out.display().to_string();
+        args.extend(["-o", out.as_str()]);
+        run(url, &args)
+    };
+    let all = scratch.join("plan.csv");
+    let done = export("csv", None, &all)?;
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let csv = std::fs::read_to_string(&all)?;
+    assert!(csv.starts_with("id,state_under_review,cycle,document,paragraph,recommendation,status"));
+    assert!(csv
+        .lines()
+        .any(|l| l.contains("Roma employment programme") && l.contains("Ministry of Labour")));
+    assert!(
+        csv.lines().any(|l| l.contains(",in_progress,person,")),
+        "the status set above"
+    );
+    let labour = scratch.join("labour.csv");
+    assert!(export("csv", Some("Ministry of Labour"), &labour)?
+        .status
+        .success());
+    let mine = std::fs::read_to_string(&labour)?;
+    assert!(mine.lines().count() > 1 && mine.lines().count() < csv.lines().count());
+    assert!(
+        mine.lines()
+            .skip(1)
+            .all(|l| l.contains("Ministry of Labour")),
+        "{mine}"
+    );
+    let xlsx = scratch.join("plan.xlsx");
+    assert!(export("xlsx", None, &xlsx)?.status.success());
+    assert!(std::fs::read(&xlsx)?.starts_with(b"PK"));
+    let refused = export("pdf", None, &scratch.join("plan.pdf"))?;
+    assert!(!refused.status.success());
     Ok(())
 }
 

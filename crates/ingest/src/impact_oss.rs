@@ -22,7 +22,7 @@ use crate::{ImportOptions, IngestError, Parsed, Problem};
 
 /// The field a header names: `Title [database:title]` → `title`,
 /// `Categories [rel:category-short-title|…]` → `category-short-title`, `reference` → itself.
-fn field(header: &str) -> String {
+pub(crate) fn field(header: &str) -> String {
     for marker in ["[database:", "[rel:", "[attribute:"] {
         if let Some(i) = header.find(marker) {
             let inside = &header[i + marker.len()..];
@@ -117,7 +117,7 @@ fn accepted(value: &str) -> Option<Position> {
 }
 
 /// True for the template's hint row ("Required: text", "Optional: number").
-fn is_hint_row(row: &[String]) -> bool {
+pub(crate) fn is_hint_row(row: &[String]) -> bool {
     let filled: Vec<&String> = row.iter().filter(|c| !c.trim().is_empty()).collect();
     !filled.is_empty()
         && filled

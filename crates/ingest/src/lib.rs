@@ -120,11 +120,30 @@ pub fn parse_file_with(
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;
+    parse_named(&file, &bytes, format, options)
+}
+
+/// Parses the bytes of a file already read (an upload), named `file` in messages,
+/// detecting its format unless one is given: what [`parse_file_with`] does after reading.
+pub fn parse_named(
+    file: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    options: &ImportOptions,
+) -> Result<(Format, Parsed), IngestError> {
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Err(IngestError::TooLarge {
+            file: file.to_string(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
     let format = match format {
         Some(f) => f,
-        None => format::detect(&file, &bytes)?,
+        None => format::detect(file, bytes)?,
     };
-    let parsed = parse_bytes_with(format, &file, &bytes, options)?;
+    let parsed = parse_bytes_with(format, file, bytes, options)?;
     Ok((format, parsed))
 }
 

@@ -10,8 +10,51 @@
 use rightstrack_core::{ActionKind, ActionProgress, Funding, LegislationStage};
 use time::Date;
 
-use crate::sheet::{column, read_csv};
+use crate::impact_oss::{field as impact_field, is_hint_row};
+use crate::sheet::{column, csv_header, fold, read_csv};
 use crate::Problem;
+
+/// Which kind of plan file a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// rightstrack's own CSV template (`record`, `lead`, …).
+    Template,
+    /// IMPACT OSS's action (measure) import file (`Title [database:title]`, …).
+    ImpactOssActions,
+}
+
+impl PlanFormat {
+    /// IMPACT OSS names its columns `Label [database:field]` or `Label [rel:relation]`;
+    /// the template never does.
+    pub fn detect(bytes: &[u8]) -> Self {
+        let header = csv_header(bytes);
+        if header
+            .iter()
+            .any(|h| h.contains("[database:") || h.contains("[rel:"))
+        {
+            Self::ImpactOssActions
+        } else {
+            Self::Template
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Template => "rightstrack plan template",
+            Self::ImpactOssActions => "IMPACT OSS action import",
+        }
+    }
+}
+
+/// Reads a plan in whichever format the file is, found from its header.
+pub fn parse_any(file: &str, bytes: &[u8]) -> Result<(PlanFormat, Vec<PlanRow>), Vec<Problem>> {
+    let format = PlanFormat::detect(bytes);
+    let rows = match format {
+        PlanFormat::Template => parse_plan(file, bytes)?,
+        PlanFormat::ImpactOssActions => parse_impact_oss_actions(file, bytes)?,
+    };
+    Ok((format, rows))
+}
 
 /// What a row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,9 +323,261 @@ fn action<'a>(
     })
 }
 
+/// What a column of an IMPACT OSS action import holds, from the field in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImpactColumn {
+    Title,
+    Description,
+    Start,
+    Target,
+    TargetComment,
+    Kind,
+    Progress,
+    /// A relationship column naming recommendations by reference.
+    Recommendations,
+    /// A relationship column naming the responsible institution.
+    Institution,
+}
+
+fn impact_column(header: &str) -> Option<ImpactColumn> {
+    let name = fold(&impact_field(header));
+    let relation = header.contains("[rel:");
+    Some(match name.as_str() {
+        "title" => ImpactColumn::Title,
+        "description" => ImpactColumn::Description,
+        "datestart" | "startdate" | "start" => ImpactColumn::Start,
+        "targetdate" | "dateend" | "enddate" | "end" => ImpactColumn::Target,
+        "targetdatecomment" => ImpactColumn::TargetComment,
+        "kind" | "type" | "measuretype" => ImpactColumn::Kind,
+        "progress" | "status" => ImpactColumn::Progress,
+        n if relation && n.starts_with("recommendation") => ImpactColumn::Recommendations,
+        n if relation
+            && ["institution", "responsible", "agency", "lead"]
+                .iter()
+                .any(|k| n.contains(k)) =>
+        {
+            ImpactColumn::Institution
+        }
+        _ => return None,
+    })
+}
+
+/// Reads an IMPACT OSS action (measure) import file: one action per row, with its title,
+/// description, start and target dates (`YYYY-MM-DD`), a comment on the target date, and
+/// relationship columns naming the recommendations it serves (by reference, separated by
+/// commas or `;`) and the responsible institution. The template's hint row ("Required:
+/// text") is skipped. Columns IMPACT OSS has but rightstrack does not use are ignored.
+pub fn parse_impact_oss_actions(file: &str, bytes: &[u8]) -> Result<Vec<PlanRow>, Vec<Problem>> {
+    let problem = |location: &str, message: String| Problem {
+        file: file.to_string(),
+        location: location.to_string(),
+        message,
+    };
+    let sheet = read_csv(bytes).map_err(|e| vec![problem("file", e)])?;
+    let Some(header) = sheet.rows.first() else {
+        return Err(vec![problem("file", "the file is empty".into())]);
+    };
+    let at: Vec<Option<ImpactColumn>> = header.iter().map(|h| impact_column(h)).collect();
+    let has = |c: ImpactColumn| at.contains(&Some(c));
+    let mut missing = Vec::new();
+    if !has(ImpactColumn::Title) {
+        missing.push("\"Title [database:title]\"");
+    }
+    if !has(ImpactColumn::Recommendations) {
+        missing.push("\"Recommendations [rel:recommendation-reference]\"");
+    }
+    if !missing.is_empty() {
+        return Err(vec![problem(
+            "line 1",
+            format!(
+                "an IMPACT OSS action import needs the column(s) {}",
+                missing.join(" and ")
+            ),
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (cells, location) in sheet.rows.iter().zip(&sheet.locations).skip(1) {
+        if cells.iter().all(|c| c.trim().is_empty()) || is_hint_row(cells) {
+            continue;
+        }
+        // Several columns may feed one field (two relationship columns): joined by `;`.
+        let get = |wanted: ImpactColumn| -> Option<String> {
+            let values: Vec<&str> = at
+                .iter()
+                .zip(cells)
+                .filter(|(c, _)| **c == Some(wanted))
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty())
+                .collect();
+            (!values.is_empty()).then(|| values.join(";"))
+        };
+        let mut errors = Vec::new();
+        let title = get(ImpactColumn::Title);
+        if title.is_none() {
+            errors.push("an action needs a title".to_string());
+        }
+        let references: Vec<String> = get(ImpactColumn::Recommendations)
+            .map(|v| {
+                v.split([',', ';'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if references.is_empty() {
+            errors.push("name the recommendations the action serves, by reference".into());
+        }
+        let institutions: Vec<String> = list(get(ImpactColumn::Institution).as_deref());
+        if institutions.len() > 1 {
+            errors.push(format!(
+                "an action has one responsible institution, this row names {}: {}",
+                institutions.len(),
+                institutions.join("; ")
+            ));
+        }
+        let parsed_date = |column: ImpactColumn, name: &str, errors: &mut Vec<String>| {
+            get(column).and_then(|v| {
+                date(&v)
+                    .map_err(|e| errors.push(format!("{name}: {e}")))
+                    .ok()
+            })
+        };
+        let start = parsed_date(ImpactColumn::Start, "start date", &mut errors);
+        let target = parsed_date(ImpactColumn::Target, "target date", &mut errors);
+        if let (Some(s), Some(t)) = (start, target) {
+            if t < s {
+                errors.push(format!("target date {t} is before start date {s}"));
+            }
+        }
+        let text = |e: rightstrack_core::ParseError| e.to_string();
+        let kind = match get(ImpactColumn::Kind) {
+            Some(k) => ActionKind::parse(&k)
+                .map_err(|e| errors.push(format!("kind: {}", text(e))))
+                .ok(),
+            None => Some(ActionKind::Other),
+        };
+        let progress = match get(ImpactColumn::Progress) {
+            Some(p) => ActionProgress::parse(&p)
+                .map_err(|e| errors.push(format!("progress: {}", text(e))))
+                .ok(),
+            None => Some(ActionProgress::Planned),
+        };
+        // The comment on the target date has no field of its own here: it stays with
+        // the description, so nothing the file says is lost.
+        let description = match (
+            get(ImpactColumn::Description),
+            get(ImpactColumn::TargetComment),
+        ) {
+            (Some(d), Some(c)) => format!("{d}\n\nTarget date: {c}"),
+            (Some(d), None) => d,
+            (None, Some(c)) => format!("Target date: {c}"),
+            (None, None) => String::new(),
+        };
+        match (title, kind, progress) {
+            (Some(title), Some(kind), Some(progress)) if errors.is_empty() => rows.push(PlanRow {
+                location: location.clone(),
+                record: PlanRecord::Action,
+                targets: PlanTargets {
+                    theme: None,
+                    references,
+                },
+                lead: institutions.into_iter().next(),
+                support: Vec::new(),
+                action: Some(PlanAction {
+                    title,
+                    description,
+                    kind,
+                    start,
+                    target,
+                    progress,
+                    funding: None,
+                    legislation: None,
+                }),
+            }),
+            _ => problems.extend(errors.into_iter().map(|m| problem(location, m))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IMPACT_ACTIONS: &str = include_str!("../../../docs/examples/impact-oss-actions.csv");
+
+    #[test]
+    fn impact_oss_action_files_are_detected_and_read() -> Result<(), String> {
+        let bytes = IMPACT_ACTIONS.as_bytes();
+        assert_eq!(PlanFormat::detect(bytes), PlanFormat::ImpactOssActions);
+        assert_eq!(PlanFormat::detect(EXAMPLE.as_bytes()), PlanFormat::Template);
+        let (format, rows) =
+            parse_any("impact-oss-actions.csv", bytes).map_err(|p| format!("{p:?}"))?;
+        assert_eq!(format, PlanFormat::ImpactOssActions);
+        assert_eq!(rows.len(), 3, "the hint row is skipped: {rows:?}");
+        let first = &rows[0];
+        assert_eq!(first.record, PlanRecord::Action);
+        assert_eq!(first.targets.references, ["121.12", "121.13"]);
+        assert_eq!(first.lead.as_deref(), Some("Ministry of Labour"));
+        let action = first.action.as_ref().ok_or("an action")?;
+        assert_eq!(action.title, "Roma employment programme");
+        assert_eq!(action.start, Some(time::macros::date!(2025 - 01 - 01)));
+        assert_eq!(action.target, Some(time::macros::date!(2025 - 12 - 31)));
+        assert!(action
+            .description
+            .contains("Target date: end of the budget year"));
+        assert_eq!(
+            action.kind,
+            ActionKind::Other,
+            "IMPACT OSS has no kind column"
+        );
+        assert!(rows[2].lead.is_none(), "no responsible institution named");
+        Ok(())
+    }
+
+    #[test]
+    fn impact_oss_action_problems_name_the_line() -> Result<(), String> {
+        let csv = "Title [database:title],Target date [database:target_date],Recommendations [rel:recommendation-reference],Institution [rel:institution]\n\
+                   Required: text,Optional: date,Optional: references,Optional: names\n\
+                   ,2025-12-31,121.1,Ministry\n\
+                   Programme,31/12/2025,,\n\
+                   Law,2026-01-01,121.2,Ministry A;Ministry B\n";
+        let problems = match parse_impact_oss_actions("actions.csv", csv.as_bytes()) {
+            Err(p) => p,
+            Ok(rows) => return Err(format!("accepted {rows:?}")),
+        };
+        let at = |line: &str| -> Vec<String> {
+            problems
+                .iter()
+                .filter(|p| p.location == line)
+                .map(|p| p.message.clone())
+                .collect()
+        };
+        assert_eq!(at("line 3"), ["an action needs a title"]);
+        let line4 = at("line 4");
+        assert!(
+            line4.iter().any(|m| m.starts_with("target date:")),
+            "{line4:?}"
+        );
+        assert!(
+            line4.iter().any(|m| m.contains("by reference")),
+            "{line4:?}"
+        );
+        assert!(at("line 5")
+            .iter()
+            .any(|m| m.contains("one responsible institution")));
+        let headerless = parse_impact_oss_actions("x.csv", b"Title [database:title]\nA\n");
+        assert!(
+            matches!(headerless, Err(p) if p[0].message.contains("rel:recommendation-reference"))
+        );
+        Ok(())
+    }
 
     const EXAMPLE: &str = include_str!("../../../docs/examples/tracking-plan.csv");
 

@@ -181,6 +181,23 @@ enum Sink<W: Write> {
 /// Columns written as numbers in a spreadsheet.
 const NUMERIC: &[&str] = &["id", "cycle", "session", "cluster_id"];
 
+/// The shape of one exported table: its sheet's name, its columns in order, and which of
+/// them a spreadsheet (and JSON) gets as numbers. Every export goes through [`Exporter`]
+/// with one of these, so that CSV, JSON and XLSX are written once.
+#[derive(Debug)]
+pub struct Table {
+    pub sheet: &'static str,
+    pub columns: &'static [&'static str],
+    pub numeric: &'static [&'static str],
+}
+
+/// The recommendation export: [`COLUMNS`], one [`ExportRow`] each.
+pub const RECOMMENDATIONS: Table = Table {
+    sheet: "recommendations",
+    columns: COLUMNS,
+    numeric: NUMERIC,
+};
+
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
@@ -189,12 +206,23 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
 pub struct Exporter<W: Write> {
     sink: Sink<W>,
     rows: usize,
+    table: &'static Table,
 }
 
 impl<W: Write> Exporter<W> {
     /// Starts an export; `bom` prefixes a UTF-8 byte order mark to CSV, which spreadsheet
     /// programs need to read accents right.
-    pub fn new(format: ExportFormat, mut out: W, bom: bool) -> std::io::Result<Self> {
+    pub fn new(format: ExportFormat, out: W, bom: bool) -> std::io::Result<Self> {
+        Self::for_table(&RECOMMENDATIONS, format, out, bom)
+    }
+
+    /// Starts an export of another table than the recommendations'.
+    pub fn for_table(
+        table: &'static Table,
+        format: ExportFormat,
+        mut out: W,
+        bom: bool,
+    ) -> std::io::Result<Self> {
         let sink = match format {
             ExportFormat::Csv => {
                 if bom {
@@ -203,7 +231,7 @@ impl<W: Write> Exporter<W> {
                 let mut writer = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out);
-                writer.write_record(COLUMNS)?;
+                writer.write_record(table.columns)?;
                 Sink::Csv(Box::new(writer))
             }
             ExportFormat::Json => {
@@ -213,9 +241,9 @@ impl<W: Write> Exporter<W> {
             ExportFormat::Xlsx => {
                 let mut book = rust_xlsxwriter::Workbook::new();
                 let sheet = book.add_worksheet();
-                sheet.set_name("recommendations").map_err(xlsx_error)?;
+                sheet.set_name(table.sheet).map_err(xlsx_error)?;
                 let bold = rust_xlsxwriter::Format::new().set_bold();
-                for (col, name) in COLUMNS.iter().enumerate() {
+                for (col, name) in table.columns.iter().enumerate() {
                     let col = u16::try_from(col).map_err(std::io::Error::other)?;
                     sheet
                         .write_string_with_format(0, col, *name, &bold)
@@ -225,7 +253,11 @@ impl<W: Write> Exporter<W> {
                 Sink::Xlsx(Box::new(book), out)
             }
         };
-        Ok(Self { sink, rows: 0 })
+        Ok(Self {
+            sink,
+            rows: 0,
+            table,
+        })
     }
 
     pub fn write(&mut self, rec: &Recommendation) -> std::io::Result<()> {
@@ -235,21 +267,51 @@ impl<W: Write> Exporter<W> {
     /// Writes a row the caller has completed (clusters, links).
     pub fn write_row(&mut self, row: &ExportRow) -> std::io::Result<()> {
         match &mut self.sink {
-            Sink::Csv(w) => w.write_record(row.csv_fields())?,
             Sink::Json(w) => {
                 if self.rows > 0 {
                     w.write_all(b",")?;
                 }
                 w.write_all(b"\n")?;
                 serde_json::to_writer(&mut *w, row)?;
+                self.rows += 1;
+                Ok(())
+            }
+            _ => self.write_fields(&row.csv_fields()),
+        }
+    }
+
+    /// Writes one row of the table as text fields, in column order. JSON gets an object
+    /// by column name, with the numeric columns as numbers.
+    pub fn write_fields(&mut self, fields: &[String]) -> std::io::Result<()> {
+        let table = self.table;
+        match &mut self.sink {
+            Sink::Csv(w) => w.write_record(fields)?,
+            Sink::Json(w) => {
+                if self.rows > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"\n")?;
+                let object: serde_json::Map<String, serde_json::Value> = table
+                    .columns
+                    .iter()
+                    .zip(fields)
+                    .map(|(name, value)| {
+                        let value = match value.parse::<f64>() {
+                            Ok(n) if table.numeric.contains(name) => serde_json::json!(n),
+                            _ => serde_json::Value::String(value.clone()),
+                        };
+                        (name.to_string(), value)
+                    })
+                    .collect();
+                serde_json::to_writer(&mut *w, &object)?;
             }
             Sink::Xlsx(book, _) => {
                 let sheet = book.worksheet_from_index(0).map_err(xlsx_error)?;
                 let line = u32::try_from(self.rows + 1).map_err(std::io::Error::other)?;
-                for (col, (name, value)) in COLUMNS.iter().zip(row.csv_fields()).enumerate() {
+                for (col, (name, value)) in table.columns.iter().zip(fields).enumerate() {
                     let col = u16::try_from(col).map_err(std::io::Error::other)?;
                     match value.parse::<f64>() {
-                        Ok(n) if NUMERIC.contains(name) => sheet.write_number(line, col, n),
+                        Ok(n) if table.numeric.contains(name) => sheet.write_number(line, col, n),
                         _ if value.is_empty() => continue,
                         _ => sheet.write_string(line, col, value),
                     }
@@ -271,7 +333,7 @@ impl<W: Write> Exporter<W> {
             }
             Sink::Xlsx(mut book, mut out) => {
                 let sheet = book.worksheet_from_index(0).map_err(xlsx_error)?;
-                let last_col = u16::try_from(COLUMNS.len().saturating_sub(1))
+                let last_col = u16::try_from(self.table.columns.len().saturating_sub(1))
                     .map_err(std::io::Error::other)?;
                 let last_row = u32::try_from(self.rows).map_err(std::io::Error::other)?;
                 sheet

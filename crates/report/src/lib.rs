@@ -9,6 +9,7 @@ pub mod build;
 pub mod document;
 pub mod export;
 pub mod i18n;
+pub mod plan;
 pub mod render;
 
 pub use build::dashboard::DashboardRequest;

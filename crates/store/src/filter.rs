@@ -8,6 +8,7 @@ use crate::RecommendationFilter;
 pub(crate) enum Value {
     Text(String),
     Int(i64),
+    Real(f64),
 }
 
 /// Placeholder style of a backend.

@@ -14,6 +14,7 @@ pub mod implementation;
 pub mod merge;
 pub mod migrate;
 mod postgres;
+pub mod review;
 mod rows;
 pub mod signals;
 mod sqlite;
@@ -36,6 +37,7 @@ pub use implementation::{
     AssignedInstitution, Implementation, ImplementationAction, IndicatorProgress,
     StakeholderAssessment,
 };
+pub use review::{Contribution, Review};
 pub use rightstrack_core::PositionUpdate;
 pub use tracking::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
@@ -174,6 +176,8 @@ pub struct Suggestion {
     pub code: String,
     pub label: String,
     pub confidence: f32,
+    /// The terms of the text that drove it, strongest first, for the review queue.
+    pub explanation: Vec<Contribution>,
 }
 
 /// A point in the sequence of changes: every change to a recommendation gives it a new
@@ -219,7 +223,7 @@ pub struct NewAssessment {
 /// The storage interface. Small on purpose: each method is one unit of work, done in one
 /// transaction, so that a crash leaves the database as it was before the call.
 #[async_trait]
-pub trait Store: Accounts + Send + Sync {
+pub trait Store: Accounts + Review + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations and refreshes the reference data (states, taxonomies).
@@ -280,7 +284,8 @@ pub trait Store: Accounts + Send + Sync {
 
     /// Replaces the model suggestions of these recommendations with `suggestions`, made by
     /// `model_version`. A suggestion of a tag the recommendation already has from its source
-    /// or from a person is left out: suggestions never override people or sources. Returns
+    /// or from a person is left out: suggestions never override people or sources; nor does
+    /// one a person rejected for this recommendation and model come back. Returns
     /// how many suggestions were stored.
     async fn replace_suggestions(
         &self,

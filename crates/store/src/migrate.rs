@@ -42,6 +42,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_tracking.sql"),
         postgres: include_str!("../migrations/postgres/0005_tracking.sql"),
     },
+    Migration {
+        version: 6,
+        name: "suggestion_review",
+        sqlite: include_str!("../migrations/sqlite/0006_suggestion_review.sql"),
+        postgres: include_str!("../migrations/postgres/0006_suggestion_review.sql"),
+    },
 ];
 
 /// A migration applied by this run.

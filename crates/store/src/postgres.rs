@@ -58,7 +58,7 @@ async fn next_revision(tx: &Transaction<'_>) -> Result<i64> {
 }
 
 /// Gives recommendations whose description changed elsewhere (status, tags) a new revision.
-async fn touch(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
+pub(crate) async fn touch(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     let revision = next_revision(tx).await?;
     tx.execute(
         "UPDATE recommendations SET revision = $1 WHERE id = ANY($2)",
@@ -585,20 +585,25 @@ async fn with_children(client: &Object, rows: Vec<RecRow>) -> Result<Vec<Recomme
 /// The filter's WHERE clause with PostgreSQL placeholders, and its values as parameters.
 fn filter_sql(filter: &RecommendationFilter) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
     let (sql, values) = where_clause(filter, Placeholder::Dollar);
-    let params = values
+    (sql, bound(values))
+}
+
+/// Filter values as PostgreSQL binds them.
+pub(crate) fn bound(values: Vec<Value>) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    values
         .into_iter()
         .map(|v| -> Box<dyn ToSql + Sync + Send> {
             match v {
                 Value::Text(t) => Box::new(t),
                 // Cycle and session columns are int2; every integer filter here fits.
                 Value::Int(i) => Box::new(i16::try_from(i).unwrap_or(i16::MAX)),
+                Value::Real(r) => Box::new(r),
             }
         })
-        .collect();
-    (sql, params)
+        .collect()
 }
 
-fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
     params
         .iter()
         .map(|p| p.as_ref() as &(dyn ToSql + Sync))
@@ -982,21 +987,26 @@ impl Store for PostgresStore {
         let mut recs = Vec::new();
         let mut term_col = Vec::new();
         let mut confidence = Vec::new();
+        let mut explanation = Vec::new();
         for s in &suggestions {
             if let Some(&term) = terms.get(&(s.taxonomy, s.code.clone())) {
                 recs.push(s.recommendation_id.0);
                 term_col.push(term);
                 confidence.push(f64::from(s.confidence));
+                explanation.push(crate::review::explanation_json(&s.explanation));
             }
         }
         let stored = tx
             .execute(
-                "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at)
-                 SELECT u.r, u.t, 'model', $4, u.c, now() FROM UNNEST($1::int8[], $2::int8[], $3::float8[]) AS u(r, t, c)
+                "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at, explanation)
+                 SELECT u.r, u.t, 'model', $4, u.c, now(), u.e
+                 FROM UNNEST($1::int8[], $2::int8[], $3::float8[], $5::text[]) AS u(r, t, c, e)
                  WHERE NOT EXISTS (SELECT 1 FROM recommendation_tags x
                                    WHERE x.recommendation_id = u.r AND x.term_id = u.t AND x.provenance <> 'model')
+                   AND NOT EXISTS (SELECT 1 FROM suggestion_decisions d
+                                   WHERE d.recommendation_id = u.r AND d.term_id = u.t AND d.model_version = $4 AND d.decision = 'rejected')
                  ON CONFLICT DO NOTHING",
-                &[&recs, &term_col, &confidence, &model_version],
+                &[&recs, &term_col, &confidence, &model_version, &explanation],
             )
             .await?;
         touch(&tx, &raw).await?;

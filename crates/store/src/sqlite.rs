@@ -136,7 +136,7 @@ fn next_revision(tx: &Transaction<'_>) -> Result<i64> {
 }
 
 /// Gives recommendations whose description changed elsewhere (status, tags) a new revision.
-fn touch(tx: &Transaction<'_>, ids: &[RecommendationId]) -> Result<()> {
+pub(crate) fn touch(tx: &Transaction<'_>, ids: &[RecommendationId]) -> Result<()> {
     let revision = next_revision(tx)?;
     let mut stmt = tx.prepare_cached("UPDATE recommendations SET revision = ?1 WHERE id = ?2")?;
     for id in ids {
@@ -550,16 +550,21 @@ fn apply_positions(
 
 /// The filter's WHERE clause with SQLite placeholders and values.
 fn filter_sql(filter: &RecommendationFilter) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value as Sql;
     let (sql, values) = where_clause(filter, Placeholder::Question);
-    let values = values
+    (sql, bound(values))
+}
+
+/// Filter values as SQLite binds them.
+pub(crate) fn bound(values: Vec<Value>) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value as Sql;
+    values
         .into_iter()
         .map(|v| match v {
             Value::Text(t) => Sql::Text(t),
             Value::Int(i) => Sql::Integer(i),
+            Value::Real(r) => Sql::Real(r),
         })
-        .collect();
-    (sql, values)
+        .collect()
 }
 
 const REC_COLUMNS: &str = "r.id, r.mechanism, r.state_code, r.cycle, r.session, d.symbol, d.kind, d.date, d.title,
@@ -1049,14 +1054,17 @@ impl Store for SqliteStore {
             let mut stored = 0;
             {
                 let mut add = tx.prepare_cached(
-                    "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at)
-                     SELECT ?1, ?2, 'model', ?3, ?4, ?5
+                    "INSERT INTO recommendation_tags (recommendation_id, term_id, provenance, model_version, confidence, created_at, explanation)
+                     SELECT ?1, ?2, 'model', ?3, ?4, ?5, ?6
                      WHERE NOT EXISTS (SELECT 1 FROM recommendation_tags
-                                       WHERE recommendation_id = ?1 AND term_id = ?2 AND provenance <> 'model')",
+                                       WHERE recommendation_id = ?1 AND term_id = ?2 AND provenance <> 'model')
+                       AND NOT EXISTS (SELECT 1 FROM suggestion_decisions
+                                       WHERE recommendation_id = ?1 AND term_id = ?2 AND model_version = ?3 AND decision = 'rejected')",
                 )?;
                 for s in &suggestions {
                     let term = terms.id(&tx, s.taxonomy, &s.code, &s.label)?;
-                    stored += add.execute(params![s.recommendation_id.0, term, model_version, f64::from(s.confidence), stamp])?;
+                    let explanation = crate::review::explanation_json(&s.explanation);
+                    stored += add.execute(params![s.recommendation_id.0, term, model_version, f64::from(s.confidence), stamp, explanation])?;
                 }
             }
             touch(&tx, &ids)?;

@@ -361,6 +361,7 @@ async fn story(store: &dyn Store) -> TestResult {
         code: code.to_string(),
         label: code.to_string(),
         confidence,
+        explanation: Vec::new(),
     };
     let stored = store
         .replace_suggestions(

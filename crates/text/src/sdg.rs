@@ -319,6 +319,8 @@ pub struct SdgMatch {
 }
 
 struct Term {
+    /// As the vocabulary writes it, for explanations.
+    phrase: &'static str,
     prefixes: Vec<String>,
     targets: Vec<usize>,
     weight: f32,
@@ -357,6 +359,7 @@ impl SdgMatcher {
         let terms = VOCABULARY
             .iter()
             .map(|(term, codes, weight)| Term {
+                phrase: term,
                 prefixes: words(&normalise(term))
                     .into_iter()
                     .map(str::to_string)
@@ -390,34 +393,77 @@ impl SdgMatcher {
         }
     }
 
-    /// Goals and targets whose confidence reaches the threshold, most confident first.
-    pub fn matches(&self, text: &str) -> SdgMatch {
+    /// What `text` holds as evidence: the vocabulary terms found in it, and its word vector
+    /// for the lexical similarity to the targets' own texts.
+    fn found(&self, text: &str) -> (Vec<&Term>, BTreeMap<String, f32>) {
         let mut normalised = normalise(text);
         for phrase in GENERAL_PHRASES {
             normalised = words(&normalised).join(" ").replace(phrase, " ");
         }
         let ws = words(&normalised);
-        let targets = SdgTarget::all();
-        let mut evidence = vec![0f32; targets.len()];
-        for term in &self.terms {
-            let hit = ws.windows(term.prefixes.len()).any(|win| {
-                win.iter()
-                    .zip(&term.prefixes)
-                    .all(|(w, p)| w.starts_with(p.as_str()))
-            });
-            if hit {
-                for t in &term.targets {
-                    evidence[*t] += term.weight;
-                }
+        let hits = self
+            .terms
+            .iter()
+            .filter(|term| {
+                ws.windows(term.prefixes.len()).any(|win| {
+                    win.iter()
+                        .zip(&term.prefixes)
+                        .all(|(w, p)| w.starts_with(p.as_str()))
+                })
+            })
+            .collect();
+        let q = if self.lexical_weight > 0.0 {
+            vector(&content_words(text), &self.idf)
+        } else {
+            BTreeMap::new()
+        };
+        (hits, q)
+    }
+
+    /// What each piece of evidence adds to target `t`: (term or word, amount).
+    fn contributions(
+        &self,
+        hits: &[&Term],
+        q: &BTreeMap<String, f32>,
+        t: usize,
+    ) -> Vec<(String, f32)> {
+        let mut out: Vec<(String, f32)> = hits
+            .iter()
+            .filter(|term| term.targets.contains(&t))
+            .map(|term| (term.phrase.to_string(), term.weight))
+            .collect();
+        if let Some(tv) = self.target_vectors.get(t) {
+            out.extend(
+                q.iter()
+                    .filter_map(|(w, v)| Some((w.clone(), self.lexical_weight * v * tv.get(w)?))),
+            );
+        }
+        out
+    }
+
+    /// The evidence for each target: the weights of the terms found, plus the similarity
+    /// of the text to the target's own text.
+    fn evidence(&self, hits: &[&Term], q: &BTreeMap<String, f32>) -> Vec<f32> {
+        let mut evidence = vec![0f32; self.target_vectors.len()];
+        for term in hits {
+            for t in &term.targets {
+                evidence[*t] += term.weight;
             }
         }
-        if self.lexical_weight > 0.0 {
-            let q = vector(&content_words(text), &self.idf);
+        if !q.is_empty() {
             for (e, tv) in evidence.iter_mut().zip(&self.target_vectors) {
                 let cos: f32 = q.iter().filter_map(|(w, v)| Some(v * tv.get(w)?)).sum();
                 *e += self.lexical_weight * cos;
             }
         }
+        evidence
+    }
+
+    /// Goals and targets whose confidence reaches the threshold, most confident first.
+    pub fn matches(&self, text: &str) -> SdgMatch {
+        let targets = SdgTarget::all();
+        let (hits, q) = self.found(text);
+        let evidence = self.evidence(&hits, &q);
         let mut by_target: Vec<(&'static str, f32)> = targets
             .iter()
             .zip(&evidence)
@@ -440,6 +486,31 @@ impl SdgMatcher {
             goals,
             targets: by_target,
         }
+    }
+
+    /// The terms and words of `text` that drove the suggestion `code` (a target such as
+    /// "16.2", or a goal such as "16", explained by its best target), with what each added
+    /// to the evidence, strongest first (at most `limit`).
+    pub fn explain(&self, text: &str, code: &str, limit: usize) -> Vec<(String, f32)> {
+        let targets = SdgTarget::all();
+        let (hits, q) = self.found(text);
+        let best = match targets.iter().position(|t| t.code == code) {
+            Some(t) => Some(t),
+            None => SdgGoal::parse(code).ok().and_then(|goal| {
+                let evidence = self.evidence(&hits, &q);
+                (0..targets.len())
+                    .filter(|t| targets[*t].goal == goal)
+                    .max_by(|a, b| evidence[*a].total_cmp(&evidence[*b]))
+            }),
+        };
+        let Some(t) = best else {
+            return Vec::new();
+        };
+        let mut out = self.contributions(&hits, &q, t);
+        out.retain(|c| c.1 > 0.0);
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(limit);
+        out
     }
 }
 
@@ -498,5 +569,30 @@ mod tests {
         let m = SdgMatcher::new()
             .matches("Guarantee access to safe drinking water and sanitation for Roma");
         assert!(m.targets.iter().any(|t| t.0 == "6.1"));
+    }
+
+    #[test]
+    fn explanations_are_the_evidence_itself() {
+        let matcher = SdgMatcher::new();
+        let text = "Guarantee access to safe drinking water and sanitation for Roma";
+        let why = matcher.explain(text, "6.1", 5);
+        assert!(!why.is_empty());
+        assert!(why.windows(2).all(|w| w[0].1 >= w[1].1), "strongest first");
+        assert!(why.iter().any(|(t, _)| t.contains("water")), "{why:?}");
+        // All of it, summed, is the target's evidence, hence its confidence.
+        let (hits, q) = matcher.found(text);
+        let t = SdgTarget::all()
+            .iter()
+            .position(|t| t.code == "6.1")
+            .unwrap_or_default();
+        let all: f32 = matcher
+            .explain(text, "6.1", usize::MAX)
+            .iter()
+            .map(|c| c.1)
+            .sum();
+        assert!((all - matcher.evidence(&hits, &q)[t]).abs() < 1e-4);
+        // A goal is explained by its best target; nothing explains an unknown code.
+        assert!(!matcher.explain(text, "6", 3).is_empty());
+        assert!(matcher.explain(text, "99.9", 3).is_empty());
     }
 }

@@ -10,13 +10,17 @@ mod clusters;
 mod error;
 mod extract;
 mod i18n;
+mod imports;
 mod metrics;
+mod multipart;
 mod openapi;
 mod pages;
+mod plans;
 mod query;
 mod records;
 mod reports;
 mod reprisals;
+mod review;
 mod routes;
 mod schema;
 mod search;
@@ -73,6 +77,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Sign-in attempts per client address.
     pub limiter: Arc<auth::SignInLimiter>,
+    /// Uploads between their import preview and its confirmation.
+    pub(crate) uploads: Arc<imports::Uploads>,
 }
 
 impl AppState {
@@ -92,6 +98,7 @@ impl AppState {
             search,
             config: Arc::new(config),
             limiter: Arc::new(auth::SignInLimiter::default()),
+            uploads: Arc::new(imports::Uploads::default()),
         })
     }
 }
@@ -253,6 +260,27 @@ fn routes() -> routes::Routes {
         .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
         .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
         .get(
+            "/states/{code}/clusters/{id}",
+            P::ReadPublished,
+            plans::cluster_plan,
+        )
+        .get(
+            "/states/{code}/signals",
+            P::ReadRegistry,
+            plans::signals_page,
+        )
+        .get(
+            "/states/{code}/plan/export",
+            P::ReadRegistry,
+            plans::plan_export,
+        )
+        .get("/institutions", P::ReadRegistry, plans::institutions)
+        .get("/institutions/{id}", P::ReadRegistry, plans::institution)
+        .get("/assignments/new", P::EditRegistry, plans::assign_page)
+        .post("/assignments", P::EditRegistry, plans::assign_form)
+        .get("/actions/new", P::EditRegistry, plans::action_page)
+        .post("/actions", P::EditRegistry, plans::action_form)
+        .get(
             "/states/{code}/dashboard",
             P::ReadPublished,
             reports::public_dashboard,
@@ -285,6 +313,22 @@ fn routes() -> routes::Routes {
             records::assessment_form,
         )
         .get("/states/{code}", P::ReadPublished, pages::state)
+        .get("/import", P::EditRegistry, imports::page)
+        .post_large(
+            "/import/preview",
+            P::EditRegistry,
+            imports::preview,
+            imports::UPLOAD_BODY_BYTES,
+        )
+        .post("/import/confirm", P::EditRegistry, imports::confirm)
+        .get("/review", P::EditRegistry, review::page)
+        .post("/review", P::EditRegistry, review::decide_form)
+        .get("/api/v1/suggestions", P::EditRegistry, review::list_api)
+        .post(
+            "/api/v1/suggestions/decisions",
+            P::EditRegistry,
+            review::decide_api,
+        )
         .get("/sign-in", P::ReadPublished, auth::account::sign_in_page)
         .post("/sign-in", P::ReadPublished, auth::account::sign_in)
         .post("/sign-out", P::OwnAccount, auth::account::sign_out)

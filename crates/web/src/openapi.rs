@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use crate::{api, auth, clusters, error, records, schema, search, tracking};
+use crate::{api, auth, clusters, error, records, review, schema, search, tracking};
 
 /// Declares the bearer token the API takes (an API token made on the account page).
 struct BearerToken;
@@ -73,6 +73,8 @@ impl Modify for BearerToken {
         tracking::report_progress,
         tracking::implementation,
         tracking::state_signals,
+        review::list_api,
+        review::decide_api,
         serve,
         api::healthz,
         api::readyz,
@@ -92,6 +94,7 @@ impl Modify for BearerToken {
         (name = "tracking", description = "Publication, implementation status and assessments"),
         (name = "accounts", description = "The account a request is made as"),
         (name = "clusters", description = "Clusters of overlapping recommendations and cross-cycle links"),
+        (name = "review", description = "Model suggestions waiting for a person's decision"),
         (name = "meta", description = "This document"),
         (name = "operations", description = "Probes for process supervisors"),
     )

@@ -166,6 +166,10 @@ struct Detail {
     statuses: Vec<(&'static str, String)>,
     /// (how it relates, other id, other text, where the other is from), earlier first.
     links: Vec<(String, i64, String, String)>,
+    /// Its implementation: status over time, assessments, actions, regressions.
+    timeline: crate::plans::Timeline,
+    /// The model's action category: (category, confidence and model, specificity, words).
+    predicted: Option<(String, String, String, String)>,
 }
 
 pub async fn detail(
@@ -221,7 +225,39 @@ pub async fn detail(
             .iter()
             .map(|s| (s.code(), ui.t(&format!("status.{}", s.code())).to_string()))
             .collect();
+        let timeline = crate::plans::timeline(&app, &viewer, &ui, &rec).await?;
+        let predicted = app
+            .store
+            .predicted_categories(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| {
+                let words: Vec<&str> = p.explanation.iter().map(|c| c.term.as_str()).collect();
+                (
+                    ui.action_category(p.category),
+                    ui.tr2(
+                        "detail.predicted_by",
+                        "confidence",
+                        format!("{:.0} %", p.confidence * 100.0),
+                        "model",
+                        &p.model_version,
+                    ),
+                    ui.tr(
+                        "detail.specificity",
+                        "value",
+                        format!("{:.2}", p.specificity),
+                    ),
+                    if words.is_empty() {
+                        String::new()
+                    } else {
+                        ui.tr("detail.predicted_words", "words", words.join(", "))
+                    },
+                )
+            });
         Ok::<_, ApiError>(Detail {
+            timeline,
+            predicted,
             rec: Row::new(&rec, &ui),
             ui: ui.clone(),
             history,

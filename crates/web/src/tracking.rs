@@ -48,7 +48,8 @@ fn invalid(e: rightstrack_store::StoreError) -> ApiError {
     }
 }
 
-fn today() -> Date {
+/// Today's date, for due dates (UTC: the web layer has no state time zone setting).
+pub(crate) fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
@@ -482,25 +483,15 @@ pub async fn report_progress(
 
 /// A state's accountability signals.
 #[derive(Serialize)]
-struct Signals {
-    regressions: Vec<rightstrack_store::RegressionRecord>,
-    divergences: Vec<rightstrack_core::signals::Divergence>,
-    overdue: Vec<rightstrack_store::Deadline>,
-    repeated_not_implemented: Vec<signals::Repeated>,
+pub(crate) struct Signals {
+    pub regressions: Vec<rightstrack_store::RegressionRecord>,
+    pub divergences: Vec<rightstrack_core::signals::Divergence>,
+    pub overdue: Vec<rightstrack_store::Deadline>,
+    pub repeated_not_implemented: Vec<signals::Repeated>,
 }
 
-/// Regressions, divergent assessments, overdue deadlines and repeated recommendations not
-/// implemented, for one state.
-#[utoipa::path(get, path = "/api/v1/states/{code}/signals", tag = "tracking", security(("token" = [])),
-    params(("code" = String, Path, description = "ISO 3166-1 alpha-3 code of the state under review")),
-    responses((status = 200, description = "The signals", body = Object),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
-        (status = 500, response = InternalError)))]
-pub async fn state_signals(
-    State(app): State<AppState>,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Response, ApiError> {
-    let state = StateCode::parse(&code).map_err(|_| ApiError::NotFound(format!("state {code}")))?;
+/// The signals of one state, for the API and the signals page.
+pub(crate) async fn signals_of(app: &AppState, state: StateCode) -> Result<Signals, ApiError> {
     let store = app.store.as_ref();
     let overdue = signals::overdue(store, today()).await?;
     // Deadlines are kept for every state; keep those serving this state's recommendations.
@@ -515,7 +506,7 @@ pub async fn state_signals(
         .filter(|r| r.state == state)
         .map(|r| r.id)
         .collect();
-    Ok(Json(Signals {
+    Ok(Signals {
         regressions: store.regressions(state).await?,
         divergences: signals::divergences(store, state).await?,
         overdue: overdue
@@ -524,7 +515,21 @@ pub async fn state_signals(
             .collect(),
         repeated_not_implemented: signals::repeated_not_implemented(store, state).await?,
     })
-    .into_response())
+}
+
+/// Regressions, divergent assessments, overdue deadlines and repeated recommendations not
+/// implemented, for one state.
+#[utoipa::path(get, path = "/api/v1/states/{code}/signals", tag = "tracking", security(("token" = [])),
+    params(("code" = String, Path, description = "ISO 3166-1 alpha-3 code of the state under review")),
+    responses((status = 200, description = "The signals", body = Object),
+        (status = 400, response = BadRequest), (status = 401, response = Unauthorized), (status = 404, response = NotFound),
+        (status = 500, response = InternalError)))]
+pub async fn state_signals(
+    State(app): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let state = StateCode::parse(&code).map_err(|_| ApiError::NotFound(format!("state {code}")))?;
+    Ok(Json(signals_of(&app, state).await?).into_response())
 }
 
 /// "What is mine, what is due" for one institution.

@@ -104,6 +104,9 @@ fn body_for(world: &World, method: &str, path: &str, role: &str) -> (String, &'s
         "/admin/users/{id}" => ("change=enable".into(), FORM),
         "/reprisals" | "/reprisals/{id}" => (case.into(), FORM),
         "/reprisals/summary" => ("publish=yes".into(), FORM),
+        "/import/confirm" => ("upload=matrix".into(), FORM),
+        "/review" => (format!("one=reject:{assigned}|upr_issue|justice"), FORM),
+        "/api/v1/suggestions/decisions" => (format!("{{\"decisions\": [{{\"recommendation_id\": {assigned}, \"taxonomy\": \"upr_issue\", \"code\": \"justice\", \"decision\": \"reject\"}}]}}"), JSON),
         "/api/v1/clusters/{id}/title" => ("{\"title\": \"Matrix\"}".into(), JSON),
         "/api/v1/clusters/{id}/members" => (format!("{{\"recommendation_id\": {assigned}, \"member\": true}}"), JSON),
         "/api/v1/links/decision" => (format!("{{\"from\": {assigned}, \"to\": {ministry}, \"decision\": \"confirmed\"}}"), JSON),
@@ -112,6 +115,8 @@ fn body_for(world: &World, method: &str, path: &str, role: &str) -> (String, &'s
         "/api/v1/actions" => (format!("{{\"title\": \"Matrix\", \"kind\": \"policy\", \"recommendation_ids\": [{assigned}]}}"), JSON),
         "/api/v1/actions/{id}/indicators" => ("{\"name\": \"Cases\", \"unit\": \"cases\", \"schedule\": \"annual\", \"start\": \"2025-01-01\", \"end\": \"2027-01-01\"}".into(), JSON),
         "/api/v1/actions/{id}/indicators/{indicator}/progress" => ("{\"due_date\": \"2026-01-01\", \"text\": \"matrix\", \"value\": 3}".into(), JSON),
+        "/assignments" => (format!("target=recommendations&recommendations={assigned}&support={ministry}"), FORM),
+        "/actions" => (format!("title=Matrix&kind=policy&recommendations={assigned}"), FORM),
         _ => (String::new(), FORM),
     }
 }
@@ -122,7 +127,7 @@ fn concrete(world: &World, path: &str, case: i64, foreign_token: i64) -> String 
         world.spare_user
     } else if path.starts_with("/api/v1/actions/") {
         world.action
-    } else if path.starts_with("/api/v1/institutions/") {
+    } else if path.starts_with("/api/v1/institutions/") || path.starts_with("/institutions/") {
         world.ministry
     } else if path.starts_with("/account/tokens/") {
         foreign_token

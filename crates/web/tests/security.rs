@@ -7,7 +7,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::body;
-use common::world::{csrf_field, set_cookie, World, PASSWORD};
+use common::browser::{encode, Browser};
+use common::world::{csrf_field, World, PASSWORD};
 use rightstrack_auth::totp;
 use rightstrack_store::accounts::{AuditFilter, UserChange};
 use rightstrack_web::auth::SignInLimiter;
@@ -16,93 +17,6 @@ type TestResult = Result<(), common::Error>;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
-
-fn encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// A browser that keeps its cookies.
-struct Browser<'a> {
-    world: &'a World,
-    cookies: Vec<(String, String)>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(world: &'a World) -> Self {
-        Self {
-            world,
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn set(&mut self, name: &str, value: &str) {
-        self.cookies.retain(|(n, _)| n != name);
-        self.cookies.push((name.into(), value.into()));
-    }
-
-    async fn send(
-        &mut self,
-        method: &str,
-        uri: &str,
-        form: Option<&str>,
-    ) -> Result<(StatusCode, String, Option<String>), common::Error> {
-        let mut request = Request::builder().method(method).uri(uri);
-        if !self.cookies.is_empty() {
-            let header: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect();
-            request = request.header("cookie", header.join("; "));
-        }
-        if form.is_some() {
-            request = request.header("content-type", FORM);
-        }
-        let response = self
-            .world
-            .send(request.body(Body::from(form.unwrap_or("").to_string()))?)
-            .await?;
-        for name in ["rt_session", "rt_csrf"] {
-            if let Some(v) = set_cookie(&response, name) {
-                self.set(name, &v);
-            }
-        }
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_string);
-        let status = response.status();
-        Ok((status, body(response).await?, location))
-    }
-
-    /// Opens the sign-in form and submits it.
-    async fn sign_in(
-        &mut self,
-        user: &str,
-        password: &str,
-        code: &str,
-    ) -> Result<(StatusCode, String, Option<String>), common::Error> {
-        // Signed in already, the sign-in page sends one on; the account page has the token.
-        let (status, mut page, _) = self.send("GET", "/sign-in", None).await?;
-        if status == StatusCode::SEE_OTHER {
-            page = self.send("GET", "/account", None).await?.1;
-        }
-        let csrf = csrf_field(&page).ok_or("no CSRF field on the sign-in page")?;
-        let form = format!(
-            "csrf={csrf}&username={user}&password={}&code={code}&next=%2Faccount",
-            encode(password)
-        );
-        self.send("POST", "/sign-in", Some(&form)).await
-    }
-}
 
 async fn history_len(world: &World, id: i64) -> Result<u64, common::Error> {
     let filter = AuditFilter {

@@ -289,12 +289,17 @@ async fn check_csrf(viewer: &Viewer, request: Request) -> Result<Request, ApiErr
             Err(refused())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    if let Some(boundary) = crate::multipart::boundary(content_type) {
+        return check_multipart_csrf(request, &boundary, expected)
+            .await
+            .ok_or_else(refused);
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refused());
     }
     // Read the form to find the token, then hand the same bytes on.
@@ -313,6 +318,37 @@ async fn check_csrf(viewer: &Viewer, request: Request) -> Result<Request, ApiErr
         }
         _ => Err(refused()),
     }
+}
+
+/// A file form carries its CSRF token as its first field: the check reads only as much of
+/// the body as that takes (never the file), then hands the whole body on.
+async fn check_multipart_csrf(request: Request, boundary: &str, expected: &str) -> Option<Request> {
+    use futures_util::StreamExt;
+    /// The first field is a hidden input; more than this before it is not our form.
+    const FIRST_PART_BYTES: usize = 16 * 1024;
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut start = Vec::new();
+    let first = loop {
+        if let Some(part) = crate::multipart::first_part(&start, boundary).ok()? {
+            break part;
+        }
+        if start.len() > FIRST_PART_BYTES {
+            return None;
+        }
+        start.extend_from_slice(&stream.next().await?.ok()?);
+    };
+    if first.name != CSRF_FIELD || !token::same(&first.text(), expected) {
+        return None;
+    }
+    let read =
+        futures_util::stream::once(
+            async move { Ok::<_, axum::Error>(axum::body::Bytes::from(start)) },
+        );
+    Some(Request::from_parts(
+        parts,
+        Body::from_stream(read.chain(stream)),
+    ))
 }
 
 /// Route middleware: lets the request through if the viewer has `permission`. Anonymous

@@ -2,6 +2,7 @@
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod world;
 
 use axum::body::Body;
