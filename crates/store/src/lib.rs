@@ -15,6 +15,7 @@ pub mod merge;
 pub mod migrate;
 mod postgres;
 mod rows;
+pub mod search_facts;
 pub mod signals;
 mod sqlite;
 pub mod testing;
@@ -37,6 +38,7 @@ pub use implementation::{
     StakeholderAssessment,
 };
 pub use rightstrack_core::PositionUpdate;
+pub use search_facts::SearchFacts;
 pub use tracking::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
     CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
@@ -459,6 +461,10 @@ pub trait Store: Accounts + Send + Sync {
     /// [`Implementation`] per id in the order given (empty where nothing is recorded),
     /// read from one snapshot of the database.
     async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>>;
+
+    /// What the search index records about these recommendations beyond their rows (see
+    /// [`SearchFacts`]), one per id in the order given, read from one snapshot.
+    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<SearchFacts>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.
