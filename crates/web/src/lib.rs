@@ -122,6 +122,29 @@ pub fn follow_store(state: &AppState, every: std::time::Duration) -> tokio::task
     })
 }
 
+/// After a write succeeds, the search index of this process catches up before the answer
+/// leaves, so whoever made a change (withdrawing a record from publication above all) sees
+/// it in the next search instead of up to a [`follow_store`] tick later. Other processes on
+/// the same database still follow within their tick.
+async fn search_sees_own_writes(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let writes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    let succeeded = response.status().is_success() || response.status().is_redirection();
+    if writes && succeeded {
+        if let Err(e) = app.search.sync(app.store.as_ref()).await {
+            tracing::warn!(error = %e, "search index update after a write failed; the next tick retries");
+        }
+    }
+    response
+}
+
 /// Every route with the permission it needs: the one table the router is built from.
 fn routes() -> routes::Routes {
     use Permission as P;
@@ -320,6 +343,7 @@ pub fn router(state: AppState) -> Router {
     let (router, _) = routes().finish();
     router
         .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), search_sees_own_writes))
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(i18n::negotiate))
         .layer(from_fn(auth::security_headers))
