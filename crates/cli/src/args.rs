@@ -145,15 +145,22 @@ pub enum Command {
         query: String,
         /// FACET=VALUE, repeatable: state, recommending_state, group, cycle, session,
         /// position, mechanism, action_category, issue, theme, affected_persons, sdg_goal,
-        /// sdg_target, published.
+        /// sdg_target, status, institution (an id), repeats (yes/no), signal (overdue,
+        /// stalled, regression, divergence, repeated), published.
         #[arg(long = "facet", value_name = "FACET=VALUE")]
         facets: Vec<String>,
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        /// relevance, newest or oldest.
+        /// relevance, newest, oldest or paragraph (document order).
         #[arg(long, default_value = "relevance")]
         sort: String,
     },
+
+    /// Rebuild the search index from the database and check it holds every
+    /// recommendation; prints the count and the time taken. The index is derived data kept
+    /// in memory by each `serve` process (rebuilt at every start, then kept in step by
+    /// revision), so this is also how to measure or verify a rebuild.
+    Reindex,
 
     /// Train a classification model from the labelled recommendations in the database
     /// (tags imported or set by people; never model suggestions).

@@ -11,8 +11,9 @@ use anyhow::{Context, Result};
 use rightstrack_core::RecommendationId;
 use rightstrack_import::{Format, ImportOptions, ImportReport, Run, Source};
 use rightstrack_report::export::{ExportFormat, Exporter, Rows};
-use rightstrack_search::{Dimension, SearchIndex, SearchQuery, Sort};
+use rightstrack_search::{Clock, Dimension, SearchIndex, SearchQuery, Sort};
 use rightstrack_store::{PageRequest, RecommendationFilter, Store};
+use serde::Serialize;
 
 use crate::args::{Cli, Command};
 use crate::config::Settings;
@@ -64,6 +65,10 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
         } => {
             let store = open(&settings.database).await?;
             search(store, &query, &facets, limit, &sort, cli.json).await
+        }
+        Command::Reindex => {
+            let store = open(&settings.database).await?;
+            reindex(store.as_ref(), cli.json).await
         }
         Command::Train { task, output } => {
             let store = open(&settings.database).await?;
@@ -168,10 +173,13 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<ExitCode> {
                     .transpose()
                     .context("cannot read the reprisals key")?,
             };
+            let (time_zone_offset, stalled_months) = signal_settings()?;
             let config = rightstrack_web::WebConfig {
                 secure_cookies: secure_cookies || settings.secure_cookies,
                 trust_proxy: trust_proxy || settings.trust_proxy,
                 reprisals_key: reprisals_key.map(Arc::new),
+                time_zone_offset,
+                stalled_months,
                 ..Default::default()
             };
             let grace = shutdown_grace.map_or(settings.shutdown_grace, Duration::from_secs);
@@ -433,6 +441,7 @@ async fn search(
     }
     let index = SearchIndex::in_memory()?;
     index.sync(store.as_ref()).await?;
+    let (offset, stalled_months) = signal_settings()?;
     let query = SearchQuery {
         text: text.to_string(),
         filters,
@@ -440,6 +449,11 @@ async fn search(
         offset: 0,
         limit,
         facet_limit: 10,
+        clock: Clock {
+            now: time::OffsetDateTime::now_utc(),
+            offset,
+            stalled_months,
+        },
     };
     let results = index.search(&query)?;
     let ids: Vec<RecommendationId> = results.hits.iter().map(|h| h.id).collect();
@@ -466,6 +480,62 @@ async fn search(
             from.join(","),
             rec.text
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How the overdue and stalled signals read the date: the state's offset
+/// (`RIGHTSTRACK_TIME_ZONE_OFFSET`, as the reminders read it) and
+/// `RIGHTSTRACK_STALLED_MONTHS` (default 6; 0 turns the signal off).
+fn signal_settings() -> Result<(time::UtcOffset, u32)> {
+    let offset = rightstrack_jobs::ReminderSettings::from_env()?.offset;
+    let months = match std::env::var("RIGHTSTRACK_STALLED_MONTHS") {
+        Ok(v) => v.trim().parse().with_context(|| {
+            format!("RIGHTSTRACK_STALLED_MONTHS is {v:?}: expected a whole number of months")
+        })?,
+        Err(_) => 6,
+    };
+    Ok((offset, months))
+}
+
+/// What `rightstrack reindex` found.
+#[derive(Debug, Serialize)]
+struct Reindexed {
+    /// Recommendations read from the database and indexed.
+    indexed: usize,
+    /// Documents the finished index holds.
+    documents: u64,
+    /// Recommendations the database holds.
+    recommendations: u64,
+    seconds: f64,
+}
+
+/// Builds the index from scratch as `serve` does at start, and checks it against the
+/// database's own count.
+async fn reindex(store: &dyn Store, json: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let index = SearchIndex::in_memory()?;
+    let stats = index.sync(store).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let recommendations = store.counts(false).await?.recommendations;
+    let report = Reindexed {
+        indexed: stats.indexed,
+        documents: index.len(),
+        recommendations,
+        seconds,
+    };
+    let complete = report.documents == recommendations;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "indexed {} recommendation(s) in {:.2} s; the index holds {}, the database {}",
+            report.indexed, seconds, report.documents, recommendations
+        );
+    }
+    if !complete {
+        eprintln!("the index does not hold every recommendation of the database");
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

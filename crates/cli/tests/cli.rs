@@ -37,6 +37,15 @@ fn json(output: &Output) -> Result<serde_json::Value, Box<dyn std::error::Error>
     Ok(serde_json::from_slice(&output.stdout)?)
 }
 
+/// How many recommendations Senegal received, by the plain search.
+fn found_sen(database: &str) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    Ok(json(&run(
+        database,
+        &["search", "--json", "--facet", "state=SEN"],
+    )?)?["total"]
+        .clone())
+}
+
 /// The import story of the foundation issue, on any database URL.
 fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
     let mut files: Vec<String> = std::fs::read_dir(data)?
@@ -148,6 +157,34 @@ fn upr_info_story(database: &str, data: &Path, scratch: &Path) -> TestResult {
         .as_str()
         .unwrap_or_default()
         .contains("Habré"));
+
+    // The index rebuilt on demand holds every recommendation; tracking facets filter.
+    let reindexed = json(&run(database, &["--json", "reindex"])?)?;
+    assert_eq!(
+        reindexed["documents"].as_u64(),
+        Some(imported),
+        "{reindexed}"
+    );
+    assert_eq!(reindexed["recommendations"].as_u64(), Some(imported));
+    let untracked = json(&run(
+        database,
+        &[
+            "search",
+            "--json",
+            "--sort",
+            "paragraph",
+            "--facet",
+            "status=not_started",
+            "--facet",
+            "state=SEN",
+        ],
+    )?)?;
+    assert_eq!(untracked["total"], found_sen(database)?);
+    let overdue = json(&run(
+        database,
+        &["search", "--json", "--facet", "signal=overdue"],
+    )?)?;
+    assert_eq!(overdue["total"], 0, "nothing is tracked yet");
 
     let classified = json(&run(
         database,

@@ -5,6 +5,56 @@ use std::fmt;
 use rightstrack_core::{Recommendation, Taxonomy};
 use serde::Serialize;
 
+use crate::facts::IndexFacts;
+
+/// The values of [`Dimension::Signal`]. Regression, divergence and repeated are stored
+/// with each document; overdue and stalled depend on the date and are worked out when
+/// searching (see [`crate::Clock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Overdue,
+    Stalled,
+    Regression,
+    Divergence,
+    /// Repeats an earlier recommendation and is still not fully implemented.
+    Repeated,
+}
+
+impl Signal {
+    pub const ALL: [Signal; 5] = [
+        Self::Overdue,
+        Self::Stalled,
+        Self::Regression,
+        Self::Divergence,
+        Self::Repeated,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Overdue => "overdue",
+            Self::Stalled => "stalled",
+            Self::Regression => "regression",
+            Self::Divergence => "divergence",
+            Self::Repeated => "repeated",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Overdue => "Overdue",
+            Self::Stalled => "Stalled",
+            Self::Regression => "Regression",
+            Self::Divergence => "Assessments diverge",
+            Self::Repeated => "Repeated, not implemented",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == value)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
@@ -21,11 +71,15 @@ pub enum Dimension {
     AffectedPersons,
     SdgGoal,
     SdgTarget,
+    Status,
+    Institution,
+    Repeats,
+    Signal,
     Published,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 14] = [
+    pub const ALL: [Dimension; 18] = [
         Self::Mechanism,
         Self::State,
         Self::RecommendingState,
@@ -39,6 +93,10 @@ impl Dimension {
         Self::AffectedPersons,
         Self::SdgGoal,
         Self::SdgTarget,
+        Self::Status,
+        Self::Institution,
+        Self::Repeats,
+        Self::Signal,
         Self::Published,
     ];
 
@@ -58,6 +116,10 @@ impl Dimension {
             Self::AffectedPersons => "affected_persons",
             Self::SdgGoal => "sdg_goal",
             Self::SdgTarget => "sdg_target",
+            Self::Status => "status",
+            Self::Institution => "institution",
+            Self::Repeats => "repeats",
+            Self::Signal => "signal",
             Self::Published => "published",
         }
     }
@@ -77,6 +139,10 @@ impl Dimension {
             Self::AffectedPersons => "Affected persons",
             Self::SdgGoal => "SDG goal",
             Self::SdgTarget => "SDG target",
+            Self::Status => "Implementation status",
+            Self::Institution => "Responsible institution",
+            Self::Repeats => "Repeats an earlier recommendation",
+            Self::Signal => "Accountability signal",
             Self::Published => "Publication",
         }
     }
@@ -96,7 +162,10 @@ impl Dimension {
     }
 
     /// Every (dimension, value code, label) a recommendation has.
-    pub(crate) fn values_of(rec: &Recommendation) -> Vec<(Dimension, String, String)> {
+    pub(crate) fn values_of(
+        rec: &Recommendation,
+        facts: &IndexFacts,
+    ) -> Vec<(Dimension, String, String)> {
         let mut out = vec![
             (Self::Mechanism, rec.mechanism.code(), rec.mechanism.label()),
             (
@@ -145,6 +214,35 @@ impl Dimension {
                 _ => tag.label.clone(),
             };
             out.push((Self::taxonomy(tag.taxonomy), tag.code.clone(), label));
+        }
+        if let Some(s) = facts.status {
+            out.push((Self::Status, s.code().to_string(), s.label().to_string()));
+        }
+        for (id, name) in &facts.leads {
+            out.push((Self::Institution, id.to_string(), name.clone()));
+        }
+        let (yes, no) = ("yes".to_string(), "no".to_string());
+        out.push(if facts.repeats {
+            (Self::Repeats, yes, "Repeats".to_string())
+        } else {
+            (Self::Repeats, no, "Does not repeat".to_string())
+        });
+        let stored = [
+            (Signal::Regression, facts.regressed),
+            (Signal::Divergence, facts.divergent),
+            (
+                Signal::Repeated,
+                facts.repeats && !facts.fully_implemented(),
+            ),
+        ];
+        for (signal, holds) in stored {
+            if holds {
+                out.push((
+                    Self::Signal,
+                    signal.code().to_string(),
+                    signal.label().to_string(),
+                ));
+            }
         }
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);

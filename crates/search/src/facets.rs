@@ -9,11 +9,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
 use tantivy::fastfield::FacetReader;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::Dimension;
+use crate::facts::{Limits, NEVER};
+use crate::{Dimension, Signal};
 
 /// What each facet ordinal of a segment stands for.
 type Names = Arc<Vec<Option<(Dimension, String)>>>;
@@ -68,12 +70,16 @@ impl NameCache {
 /// Counts of every (dimension, value) among the matching documents.
 pub(crate) struct FacetCounter<'a> {
     pub cache: &'a NameCache,
+    /// Where the time-based signals start today.
+    pub limits: Limits,
 }
 
 pub(crate) struct SegmentCounter {
     reader: FacetReader,
     names: Names,
     counts: Vec<u32>,
+    /// (stored dates, today's limit, count) of each time-based signal.
+    timed: [(Column, u64, u32); 2],
 }
 
 pub(crate) type Counts = HashMap<(Dimension, String), u64>;
@@ -90,10 +96,15 @@ impl Collector for FacetCounter<'_> {
         let reader = segment.facet_reader("facets")?;
         let names = self.cache.names(segment.segment_id(), &reader)?;
         let counts = vec![0; names.len()];
+        let column = |name: &str| -> tantivy::Result<Column> { segment.fast_fields().u64(name) };
         Ok(SegmentCounter {
             reader,
             names,
             counts,
+            timed: [
+                (column("overdue_from")?, self.limits.overdue, 0),
+                (column("idle_since")?, self.limits.stalled, 0),
+            ],
         })
     }
 
@@ -121,14 +132,25 @@ impl SegmentCollector for SegmentCounter {
                 *count += 1;
             }
         }
+        for (column, limit, count) in &mut self.timed {
+            if column.first(doc).unwrap_or(NEVER) < *limit {
+                *count += 1;
+            }
+        }
     }
 
     fn harvest(self) -> Counts {
+        let timed = [Signal::Overdue, Signal::Stalled]
+            .into_iter()
+            .zip(self.timed.iter().map(|t| t.2))
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| ((Dimension::Signal, s.code().to_string()), u64::from(n)));
         self.counts
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
             .filter_map(|(ord, n)| Some((self.names.get(ord)?.clone()?, u64::from(*n))))
+            .chain(timed)
             .collect()
     }
 }

@@ -1,15 +1,18 @@
 //! The tantivy index and how it follows the store.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::{Mutex, RwLock};
 
 use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_store::{Revision, Store};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RegexQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, RegexQuery, TermQuery,
+};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    INDEXED,
+    INDEXED, STRING,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -18,8 +21,9 @@ use tantivy::tokenizer::{
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::facets::{FacetCounter, NameCache};
+use crate::facts::{self, IndexFacts, Limits};
 use crate::query::{FacetCount, FacetValue, Hit, SearchQuery, SearchResults, Sort};
-use crate::{Dimension, Result, SearchError};
+use crate::{Dimension, Result, SearchError, Signal};
 
 const STEMMED: &str = "rt_stemmed";
 const FOLDED: &str = "rt_folded";
@@ -32,6 +36,9 @@ struct Fields {
     exact: Field,
     facets: Field,
     session: Field,
+    order: Field,
+    overdue_from: Field,
+    idle_since: Field,
 }
 
 /// What one `sync` did.
@@ -88,6 +95,9 @@ impl SearchIndex {
             exact: schema.add_text_field("exact", text_options(FOLDED, false)),
             facets: schema.add_facet_field("facets", FacetOptions::default()),
             session: schema.add_u64_field("session", FAST),
+            order: schema.add_text_field("order", STRING | FAST),
+            overdue_from: schema.add_u64_field("overdue_from", INDEXED | FAST),
+            idle_since: schema.add_u64_field("idle_since", INDEXED | FAST),
         };
         let index = Index::create_in_ram(schema.build());
         analyzers(&index);
@@ -132,7 +142,10 @@ impl SearchIndex {
             };
             let full = changes.len() == SYNC_BATCH as usize;
             stats.indexed += changes.len();
-            self.add(changes.iter().map(|(_, rec)| rec), fresh, &mut labels)?;
+            let recs: Vec<&Recommendation> = changes.iter().map(|(_, rec)| rec).collect();
+            // Read after the batch: see `facts`.
+            let facts = facts::gather(store, &recs).await?;
+            self.add(&recs, &facts, fresh, &mut labels)?;
             stats.revision = last;
             if !full {
                 break;
@@ -160,14 +173,17 @@ impl SearchIndex {
         Ok(stats)
     }
 
-    fn add<'a>(
+    fn add(
         &self,
-        recs: impl Iterator<Item = &'a Recommendation>,
+        recs: &[&Recommendation],
+        facts: &HashMap<RecommendationId, IndexFacts>,
         fresh: bool,
         labels: &mut BTreeMap<(Dimension, String), String>,
     ) -> Result<()> {
         let writer = self.writer.lock().map_err(|_| poisoned())?;
+        let none = IndexFacts::default();
         for rec in recs {
+            let facts = facts.get(&rec.id).unwrap_or(&none);
             let id = rec.id.0 as u64;
             if !fresh {
                 writer.delete_term(Term::from_field_u64(self.fields.id, id));
@@ -180,7 +196,13 @@ impl SearchIndex {
                 self.fields.session,
                 rec.session.map(|s| u64::from(u16::from(s))).unwrap_or(0),
             );
-            for (dimension, value, label) in Dimension::values_of(rec) {
+            doc.add_text(self.fields.order, facts::document_order(rec));
+            doc.add_u64(
+                self.fields.overdue_from,
+                facts::date_key(facts.overdue_from),
+            );
+            doc.add_u64(self.fields.idle_since, facts::instant_key(facts.idle_since));
+            for (dimension, value, label) in Dimension::values_of(rec, facts) {
                 doc.add_facet(
                     self.fields.facets,
                     Facet::from_path([dimension.code(), value.as_str()]),
@@ -205,9 +227,11 @@ impl SearchIndex {
 
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let query = self.build_query(q);
+        let limits = q.clock.limits();
+        let query = self.build_query(q, limits);
         let facet_collector = FacetCounter {
             cache: &self.facet_names,
+            limits,
         };
         let limit = q.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
@@ -217,6 +241,16 @@ impl SearchIndex {
                 let (total, hits, facets) =
                     searcher.search(&query, &(Count, top, facet_collector))?;
                 (total, hits, facets)
+            }
+            (Sort::Paragraph, _) => {
+                let by_order = top.order_by_string_fast_field("order", tantivy::Order::Asc);
+                let (total, hits, facets) =
+                    searcher.search(&query, &(Count, by_order, facet_collector))?;
+                (
+                    total,
+                    hits.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                    facets,
+                )
             }
             (sort, _) => {
                 let order = if sort == Sort::Oldest {
@@ -255,6 +289,10 @@ impl SearchIndex {
             let label = labels
                 .as_ref()
                 .and_then(|l| l.get(&(d, value.clone())).cloned())
+                .or_else(|| {
+                    let signal = Signal::parse(&value).filter(|_| d == Dimension::Signal);
+                    signal.map(|s| s.label().to_string())
+                })
                 .unwrap_or_else(|| value.clone());
             let selected = q.filters.iter().any(|(fd, fv)| *fd == d && *fv == value);
             by_dimension.entry(d).or_default().push(FacetValue {
@@ -290,7 +328,7 @@ impl SearchIndex {
     /// Words and phrases against the stemmed text, prefixes against the folded text,
     /// filters as facet terms. User syntax never fails: what cannot be parsed is searched
     /// as plain words.
-    fn build_query(&self, q: &SearchQuery) -> Box<dyn Query> {
+    fn build_query(&self, q: &SearchQuery, limits: Limits) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut words = Vec::new();
         for token in split_terms(&q.text) {
@@ -320,14 +358,7 @@ impl SearchIndex {
         for (d, values) in by_dimension {
             let terms: Vec<(Occur, Box<dyn Query>)> = values
                 .into_iter()
-                .map(|v| {
-                    let term =
-                        Term::from_facet(self.fields.facets, &Facet::from_path([d.code(), v]));
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
-                })
+                .map(|v| (Occur::Should, self.value_query(d, v, limits)))
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(terms))));
         }
@@ -335,6 +366,30 @@ impl SearchIndex {
             return Box::new(AllQuery);
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Documents having one facet value. The time-based signals are ranges of their
+    /// stored dates below today's limits.
+    fn value_query(&self, d: Dimension, value: &str, limits: Limits) -> Box<dyn Query> {
+        let below = |field: Field, limit: u64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Excluded(Term::from_field_u64(field, limit)),
+            ))
+        };
+        match (d, Signal::parse(value)) {
+            (Dimension::Signal, Some(Signal::Overdue)) => {
+                below(self.fields.overdue_from, limits.overdue)
+            }
+            (Dimension::Signal, Some(Signal::Stalled)) => {
+                below(self.fields.idle_since, limits.stalled)
+            }
+            _ => {
+                let term =
+                    Term::from_facet(self.fields.facets, &Facet::from_path([d.code(), value]));
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+            }
+        }
     }
 
     /// How many documents the index holds.

@@ -9,10 +9,12 @@
 
 mod dimension;
 mod facets;
+mod facts;
 mod index;
 mod query;
 
-pub use dimension::Dimension;
+pub use dimension::{Dimension, Signal};
+pub use facts::Clock;
 pub use index::{SearchIndex, SyncStats};
 pub use query::{FacetCount, FacetValue, Hit, SearchQuery, SearchResults, Sort};
 

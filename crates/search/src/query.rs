@@ -3,7 +3,7 @@
 use rightstrack_core::RecommendationId;
 use serde::Serialize;
 
-use crate::{Dimension, SearchError};
+use crate::{Clock, Dimension, SearchError};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -13,16 +13,31 @@ pub enum Sort {
     Relevance,
     Newest,
     Oldest,
+    /// Document order: document symbol, then paragraph, numbers compared as numbers.
+    Paragraph,
 }
 
 impl Sort {
+    pub const ALL: [Sort; 4] = [Self::Relevance, Self::Newest, Self::Oldest, Self::Paragraph];
+
+    /// The name used in URLs and on the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Relevance => "relevance",
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Paragraph => "paragraph",
+        }
+    }
+
     pub fn parse(value: &str) -> Result<Self, SearchError> {
         match value {
             "" | "relevance" => Ok(Self::Relevance),
             "newest" => Ok(Self::Newest),
             "oldest" => Ok(Self::Oldest),
+            "paragraph" => Ok(Self::Paragraph),
             other => Err(SearchError::BadQuery(format!(
-                "sort {other:?} is not known: use relevance, newest or oldest"
+                "sort {other:?} is not known: use relevance, newest, oldest or paragraph"
             ))),
         }
     }
@@ -40,6 +55,8 @@ pub struct SearchQuery {
     pub limit: usize,
     /// How many values to count per facet.
     pub facet_limit: usize,
+    /// When the search is made: the overdue and stalled signals are read against it.
+    pub clock: Clock,
 }
 
 #[derive(Debug, Clone, Serialize)]

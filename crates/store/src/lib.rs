@@ -16,6 +16,7 @@ pub mod migrate;
 mod postgres;
 pub mod review;
 mod rows;
+pub mod search_facts;
 pub mod signals;
 mod sqlite;
 pub mod testing;
@@ -39,6 +40,7 @@ pub use implementation::{
 };
 pub use review::{Contribution, Review};
 pub use rightstrack_core::PositionUpdate;
+pub use search_facts::SearchFacts;
 pub use tracking::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
     CurrentStatus, Deadline, DeadlineKind, EvidenceFile, EvidenceInfo, IndicatorRecord, NewAction,
@@ -464,6 +466,10 @@ pub trait Store: Accounts + Review + Send + Sync {
     /// [`Implementation`] per id in the order given (empty where nothing is recorded),
     /// read from one snapshot of the database.
     async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>>;
+
+    /// What the search index records about these recommendations beyond their rows (see
+    /// [`SearchFacts`]), one per id in the order given, read from one snapshot.
+    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<SearchFacts>>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -1486,4 +1486,17 @@ impl Store for PostgresStore {
         tx.commit().await?;
         crate::implementation::assemble(ids, rows)
     }
+
+    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<crate::SearchFacts>> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let rows = crate::search_facts::postgres::read(&*tx, ids).await?;
+        tx.commit().await?;
+        Ok(crate::search_facts::assemble(ids, rows))
+    }
 }

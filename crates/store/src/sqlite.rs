@@ -1475,4 +1475,15 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<crate::SearchFacts>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let rows = crate::search_facts::sqlite::read(&tx, &ids)?;
+            tx.commit()?;
+            Ok(crate::search_facts::assemble(&ids, rows))
+        })
+        .await
+    }
 }

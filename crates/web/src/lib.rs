@@ -55,6 +55,10 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// The key of the reprisals register; without it the register is closed.
     pub reprisals_key: Option<Arc<Key>>,
+    /// The state's UTC offset: due dates are its calendar dates (the overdue signal).
+    pub time_zone_offset: time::UtcOffset,
+    /// Months without activity after which a tracked recommendation is stalled (0: never).
+    pub stalled_months: u32,
 }
 
 impl Default for WebConfig {
@@ -64,6 +68,8 @@ impl Default for WebConfig {
             trust_proxy: false,
             session_hours: 12,
             reprisals_key: None,
+            time_zone_offset: time::UtcOffset::UTC,
+            stalled_months: 6,
         }
     }
 }

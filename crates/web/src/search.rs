@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_report::export::{ExportFormat, Exporter, Rows};
-use rightstrack_search::{Dimension, FacetCount, SearchQuery, SearchResults, Sort};
+use rightstrack_search::{Clock, Dimension, FacetCount, SearchQuery, SearchResults, Sort};
 use serde::Serialize;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
@@ -23,7 +23,7 @@ use crate::error::{BadRequest, InternalError};
 use crate::i18n::Ui;
 use crate::pages::{render, Row};
 use crate::schema::{FacetCountSchema, RecommendationSchema};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, WebConfig};
 
 const PER_PAGE: usize = 20;
 const MAX_PER_PAGE: usize = 500;
@@ -31,7 +31,6 @@ const MAX_PAGE: usize = 1_000_000;
 /// Facet values shown per facet on the page; the API can ask for more.
 const FACET_VALUES: usize = 12;
 const MAX_FACET_VALUES: usize = 1000;
-const SORTS: [Sort; 3] = [Sort::Relevance, Sort::Newest, Sort::Oldest];
 
 /// A search as the URL states it.
 #[derive(Debug, Clone, Default)]
@@ -94,10 +93,10 @@ impl SearchParams {
 
     /// The index query; for a viewer who may not see drafts, narrowed to published records
     /// whatever the URL says.
-    fn query(&self, viewer: &Viewer) -> SearchQuery {
+    fn query(&self, viewer: &Viewer, config: &WebConfig) -> SearchQuery {
         let mut filters = self.filters.clone();
         if !viewer.sees_drafts() {
-            filters.retain(|(d, _)| *d != Dimension::Published);
+            filters.retain(|(d, _)| !hidden_from_public(*d));
             filters.push((Dimension::Published, "yes".to_string()));
         }
         SearchQuery {
@@ -107,6 +106,11 @@ impl SearchParams {
             offset: (self.page - 1).saturating_mul(self.per_page),
             limit: self.per_page,
             facet_limit: self.facet_limit,
+            clock: Clock {
+                now: time::OffsetDateTime::now_utc(),
+                offset: config.time_zone_offset,
+                stalled_months: config.stalled_months,
+            },
         }
     }
 
@@ -122,7 +126,7 @@ impl SearchParams {
             out.append_pair(d.code(), v);
         }
         if next.sort != Sort::Relevance {
-            out.append_pair("sort", sort_code(next.sort));
+            out.append_pair("sort", next.sort.code());
         }
         if next.page > 1 {
             out.append_pair("page", &next.page.to_string());
@@ -160,11 +164,12 @@ impl IntoParams for SearchParams {
             ),
             param(
                 "sort",
-                "Result order. `relevance` without words: newest session first.",
+                "Result order. `relevance` without words: newest session first. `paragraph`: \
+                 document symbol, then paragraph, numbers compared as numbers (93.2 before 93.10).",
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .enum_values(Some(SORTS.map(sort_code)))
-                    .default(Some(sort_code(Sort::default()).into()))
+                    .enum_values(Some(Sort::ALL.map(Sort::code)))
+                    .default(Some(Sort::default().code().into()))
                     .into(),
             ),
             param("page", "The page, from 1.", integer(1, MAX_PAGE, 1).into()),
@@ -196,34 +201,30 @@ impl IntoParams for SearchParams {
     }
 }
 
-fn sort_code(sort: Sort) -> &'static str {
-    match sort {
-        Sort::Relevance => "relevance",
-        Sort::Newest => "newest",
-        Sort::Oldest => "oldest",
-    }
-}
-
 async fn run(
     app: &AppState,
     viewer: &Viewer,
     params: &SearchParams,
 ) -> Result<(SearchResults, Vec<Recommendation>), ApiError> {
     let index = app.search.clone();
-    let query = params.query(viewer);
+    let query = params.query(viewer, &app.config);
     let results = tokio::task::spawn_blocking(move || index.search(&query))
         .await
         .map_err(|e| ApiError::Failed(format!("search stopped: {e}")))??;
     let mut results = results;
     if !viewer.sees_drafts() {
-        // Everything shown is published; the facet would only say so.
-        results
-            .facets
-            .retain(|f| f.dimension != Dimension::Published);
+        results.facets.retain(|f| !hidden_from_public(f.dimension));
     }
     let ids: Vec<RecommendationId> = results.hits.iter().map(|h| h.id).collect();
     let records = app.store.recommendations_by_ids(&ids).await?;
     Ok((results, records))
+}
+
+/// Facets a viewer who sees published records only neither gets nor may filter by:
+/// `published` would only say "yes"; `signal` is derived from assessments and regressions
+/// that are not public, so its counts would reveal them.
+fn hidden_from_public(dimension: Dimension) -> bool {
+    matches!(dimension, Dimension::Published | Dimension::Signal)
 }
 
 /// One page of search results, with the counts of every facet's values.
@@ -374,7 +375,7 @@ async fn search_page(
     Ok(SearchPage {
         ui: ui.clone(),
         q: params.q.clone(),
-        sort: sort_code(params.sort),
+        sort: params.sort.code(),
         total: results.total,
         page: params.page,
         pages,
@@ -407,7 +408,7 @@ pub async fn export(
         .unwrap_or_else(|| "csv".into());
     let format = ExportFormat::parse(&format).map_err(ApiError::BadRequest)?;
     let params = SearchParams::parse(raw.as_deref())?;
-    let (index, query) = (app.search.clone(), params.query(&viewer));
+    let (index, query) = (app.search.clone(), params.query(&viewer, &app.config));
     let hits = tokio::task::spawn_blocking(move || index.all_hits(&query))
         .await
         .map_err(|e| ApiError::Failed(e.to_string()))??;

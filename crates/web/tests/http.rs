@@ -174,3 +174,42 @@ async fn unknown_languages_fall_back_to_english() -> TestResult {
     assert!(html.contains("<h1>Page introuvable</h1>"), "{html}");
     Ok(())
 }
+
+#[tokio::test]
+async fn tracking_facets_and_paragraph_order() -> TestResult {
+    let (_, db) = app().await?;
+    let page = db
+        .store
+        .recommendations(&Default::default(), Default::default())
+        .await?;
+    let id = page.items.first().ok_or("a recommendation")?.id;
+    use rightstrack_core::ImplementationStatus::{InProgress, NotStarted};
+    db.store.set_status("t", id, InProgress, "begun").await?;
+    db.store.set_status("t", id, NotStarted, "stopped").await?;
+    // A server started after the writes, as a second process would see them.
+    let app = rightstrack_web::router(rightstrack_web::AppState::new(db.store.clone()).await?);
+    let (status, body) = get(
+        &app,
+        "/api/v1/search?status=not_started&signal=regression&sort=paragraph",
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    assert_eq!(v["total"], 1);
+    let signal = v["facets"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["dimension"] == "signal"))
+        .ok_or("signal facet")?;
+    assert_eq!(signal["values"][0]["value"], "regression");
+    assert_eq!(signal["values"][0]["count"], 1);
+    let (status, body) = get(&app, "/recommendations?signal=regression&lang=fr").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("État de mise en œuvre") && body.contains("Régression"),
+        "{body}"
+    );
+    let (status, body) = get(&app, "/api/v1/search?sort=shuffle").await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("paragraph"), "{body}");
+    Ok(())
+}

@@ -45,9 +45,21 @@ async fn the_public_sees_published_records_only() -> TestResult {
     assert!(!search.to_string().contains("DRAFT-ONLY"));
     let facets = search["facets"].as_array().ok_or("facets")?;
     assert!(
-        facets.iter().all(|f| f["dimension"] != "published"),
-        "the public sees no draft facet"
+        facets
+            .iter()
+            .all(|f| f["dimension"] != "published" && f["dimension"] != "signal"),
+        "the public sees no draft facet, and no signal facet (it is derived from private assessments)"
     );
+    // Nor may it filter by a signal: the filter is dropped, so its answer reveals nothing.
+    for signal in ["divergence", "regression", "overdue"] {
+        let filtered = body(
+            world
+                .send(anonymous(&format!("/api/v1/search?signal={signal}"))?)
+                .await?,
+        )
+        .await?;
+        assert_eq!(json(&filtered)?["total"], 2, "signal={signal}");
+    }
     let session_counts: u64 = facets
         .iter()
         .filter(|f| f["dimension"] == "session")

@@ -12,14 +12,16 @@
 //! `cargo run --release -p rightstrack-bench --bin search [-- BUILD_RUNS [QUERIES_PER_KIND]]`
 //! (defaults 3 and 1,000). The corpus is built once and cached under the target folder.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use rightstrack_bench::corpus::{self, CORPUS_SIZE};
 use rightstrack_bench::{median, report, time_runs, Figure};
-use rightstrack_core::{Recommendation, Taxonomy};
+use rightstrack_core::{
+    AssignmentRole, ImplementationStatus, Recommendation, RecommendationId, Taxonomy,
+};
 use rightstrack_search::{Dimension, SearchIndex, SearchQuery, SearchResults, Sort};
 use rightstrack_store::{Revision, Store};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -113,6 +115,7 @@ fn our_query(text: &str, filters: Vec<(Dimension, String)>) -> SearchQuery {
         offset: 0,
         limit: HITS,
         facet_limit: FACET_VALUES,
+        clock: Default::default(),
     }
 }
 
@@ -141,7 +144,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Reads every change in the store as `SearchIndex::sync` reads it, and nothing else.
-async fn read_all(store: &dyn Store) -> Result<usize> {
+async fn read_all(store: &dyn Store, with_tracking: bool) -> Result<usize> {
     let mut after = Revision::default();
     let mut n = 0;
     loop {
@@ -150,6 +153,10 @@ async fn read_all(store: &dyn Store) -> Result<usize> {
             break;
         };
         n += changes.len();
+        if with_tracking {
+            let ids: Vec<RecommendationId> = changes.iter().map(|(_, r)| r.id).collect();
+            tracking_values(store, &ids).await?;
+        }
         after = last;
         if changes.len() < READ_BATCH as usize {
             break;
@@ -231,6 +238,8 @@ impl Bare {
             let Some(last) = changes.last().map(|c| c.0) else {
                 break;
             };
+            let ids: Vec<RecommendationId> = changes.iter().map(|(_, r)| r.id).collect();
+            let mut tracked = tracking_values(store, &ids).await?;
             for (_, rec) in &changes {
                 let mut doc = TantivyDocument::new();
                 doc.add_u64(bare.id, rec.id.0 as u64);
@@ -240,7 +249,10 @@ impl Bare {
                     session,
                     rec.session.map(|s| u64::from(s.number())).unwrap_or(0),
                 );
-                for (d, value) in facet_values(rec) {
+                let values = facet_values(rec)
+                    .into_iter()
+                    .chain(tracked.remove(&rec.id).unwrap_or_default());
+                for (d, value) in values {
                     doc.add_facet(bare.facets, Facet::from_path([d.code(), value.as_str()]));
                 }
                 writer.add_document(doc)?;
@@ -408,6 +420,50 @@ fn facet_values(rec: &Recommendation) -> BTreeSet<(Dimension, String)> {
     out
 }
 
+/// The facet values of implementation tracking, from the same store reads as ours makes
+/// (status, lead institutions, repeats, stored signals). Divergence and the date-based
+/// signals need tracking data the corpus does not have, so they are left out here.
+async fn tracking_values(
+    store: &dyn Store,
+    ids: &[RecommendationId],
+) -> Result<HashMap<RecommendationId, Vec<(Dimension, String)>>> {
+    let mut out: HashMap<RecommendationId, Vec<(Dimension, String)>> = HashMap::new();
+    let mut done = BTreeSet::new();
+    for s in store.statuses(ids).await? {
+        if let Some(id) = s.recommendation_id {
+            out.entry(id)
+                .or_default()
+                .push((Dimension::Status, s.status.code().to_string()));
+            if s.status == ImplementationStatus::FullyImplemented {
+                done.insert(id);
+            }
+        }
+    }
+    for imp in store.implementation_of(ids).await? {
+        for a in imp
+            .assignments
+            .iter()
+            .filter(|a| a.role == AssignmentRole::Lead)
+        {
+            out.entry(imp.recommendation_id)
+                .or_default()
+                .push((Dimension::Institution, a.institution_id.to_string()));
+        }
+    }
+    for f in store.search_facts(ids).await? {
+        let values = out.entry(f.recommendation_id).or_default();
+        let repeats = if f.repeats { "yes" } else { "no" };
+        values.push((Dimension::Repeats, repeats.to_string()));
+        if f.regressed {
+            values.push((Dimension::Signal, "regression".to_string()));
+        }
+        if f.repeats && !done.contains(&f.recommendation_id) {
+            values.push((Dimension::Signal, "repeated".to_string()));
+        }
+    }
+    Ok(out)
+}
+
 /// Our answer in the baseline's shape, to check that both answer the same.
 fn ours_as_answer(r: &SearchResults) -> Answer {
     let mut facets: Vec<Vec<(String, u64)>> = r
@@ -472,7 +528,8 @@ fn main() -> Result<()> {
 
     // Reading alone, which every index build below includes; it also warms SQLite's
     // caches, so the memory measured next is the index's.
-    let read = time_runs(runs, || runtime.block_on(read_all(&*store)))?;
+    let read = time_runs(runs, || runtime.block_on(read_all(&*store, false)))?;
+    let read_tracking = time_runs(runs, || runtime.block_on(read_all(&*store, true)))?;
 
     // Ours first, so that its memory is measured before any other index has been built
     // and dropped (freed memory the allocator keeps would hide growth).
@@ -606,6 +663,12 @@ fn main() -> Result<()> {
             "search index build (270k)",
             &format!("read changes from SQLite only, median of {runs}"),
             median(&read).as_secs_f64(),
+            "s",
+        ),
+        Figure::new(
+            "search index build (270k)",
+            &format!("read changes and tracking facts only, median of {runs}"),
+            median(&read_tracking).as_secs_f64(),
             "s",
         ),
         Figure::new(

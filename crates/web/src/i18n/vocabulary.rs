@@ -2,8 +2,10 @@
 //! regional groups, action categories, taxonomies. The English catalogue repeats the labels
 //! the core crate gives them (exports and reports use those); a test keeps the two equal.
 
-use rightstrack_core::{ActionCategory, Mechanism, Position, RegionalGroup, Taxonomy};
-use rightstrack_search::Dimension;
+use rightstrack_core::{
+    ActionCategory, ImplementationStatus, Mechanism, Position, RegionalGroup, Taxonomy,
+};
+use rightstrack_search::{Dimension, Signal};
 
 use super::Ui;
 
@@ -55,6 +57,13 @@ impl Ui {
             Dimension::Cycle => Some(self.tr("value.cycle", "n", value)),
             Dimension::Session => Some(self.tr("value.session", "n", value)),
             Dimension::Published => Some(self.t(&format!("published.{value}")).to_string()),
+            Dimension::Status => ImplementationStatus::parse(value)
+                .ok()
+                .map(|s| self.t(&format!("status.{}", s.code())).to_string()),
+            Dimension::Repeats => Some(self.t(&format!("repeats.{value}")).to_string()),
+            Dimension::Signal => {
+                Signal::parse(value).map(|s| self.t(&format!("signal.{}", s.code())).to_string())
+            }
             _ => None,
         };
         translated.unwrap_or_else(|| data_label.to_string())
