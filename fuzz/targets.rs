@@ -157,6 +157,7 @@ pub fn search_query(data: &[u8]) {
         offset: data.len() % 7,
         limit: 10,
         facet_limit: 5,
+        clock: Default::default(),
     };
     let _ = index.search(&query);
 }
