@@ -19,7 +19,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         axum::Json::<T>::from_request(request, state)
             .await
             .map(|axum::Json(value)| Self(value))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+            .map_err(|e| match e.status() {
+                // A body over the limit stays a 413: the client must send less, not fix it.
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge(e.body_text())
+                }
+                _ => ApiError::BadRequest(e.body_text()),
+            })
     }
 }
 

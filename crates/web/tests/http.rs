@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, body, get, request};
+use common::{app, body, get, request, viewer_authorization};
 
 type TestResult = Result<(), common::Error>;
 
@@ -186,13 +186,19 @@ async fn tracking_facets_and_paragraph_order() -> TestResult {
     use rightstrack_core::ImplementationStatus::{InProgress, NotStarted};
     db.store.set_status("t", id, InProgress, "begun").await?;
     db.store.set_status("t", id, NotStarted, "stopped").await?;
-    // A server started after the writes, as a second process would see them.
+    // A server started after the writes, as a second process would see them. Signals are
+    // for signed-in readers: they come from assessments the public may not see.
     let app = rightstrack_web::router(rightstrack_web::AppState::new(db.store.clone()).await?);
-    let (status, body) = get(
+    let authorization = viewer_authorization(&db).await?;
+    let signed_in = [("authorization", authorization.as_str())];
+    let response = request(
         &app,
         "/api/v1/search?status=not_started&signal=regression&sort=paragraph",
+        &signed_in,
     )
     .await?;
+    let status = response.status();
+    let body = body(response).await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body)?;
     assert_eq!(v["total"], 1);
@@ -202,8 +208,14 @@ async fn tracking_facets_and_paragraph_order() -> TestResult {
         .ok_or("signal facet")?;
     assert_eq!(signal["values"][0]["value"], "regression");
     assert_eq!(signal["values"][0]["count"], 1);
-    let (status, body) = get(&app, "/recommendations?signal=regression&lang=fr").await?;
-    assert_eq!(status, StatusCode::OK);
+    let response = request(
+        &app,
+        "/recommendations?signal=regression&lang=fr",
+        &signed_in,
+    )
+    .await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = common::body(response).await?;
     assert!(
         body.contains("État de mise en œuvre") && body.contains("Régression"),
         "{body}"

@@ -16,6 +16,38 @@ use tower::ServiceExt;
 
 pub type Error = Box<dyn std::error::Error>;
 
+/// The `Authorization` header of a new read-only viewer account's API token.
+pub async fn viewer_authorization(db: &TestDb) -> Result<String, Error> {
+    use rightstrack_store::accounts::{NewApiToken, NewUser, TokenScope};
+    let user = db
+        .store
+        .create_user(
+            "test",
+            NewUser {
+                username: "viewer".into(),
+                display_name: "Viewer".into(),
+                password_hash: rightstrack_auth::password::hash("a long passphrase nobody uses")?,
+                role: rightstrack_core::Role::Viewer,
+                institution_id: None,
+            },
+        )
+        .await?;
+    let (plain, hashed) = rightstrack_auth::token::generate_api_token()?;
+    db.store
+        .create_api_token(
+            "test",
+            NewApiToken {
+                user_id: user,
+                name: "tests".into(),
+                token_hash: hashed,
+                scope: TokenScope::Read,
+                expires_at: None,
+            },
+        )
+        .await?;
+    Ok(format!("Bearer {plain}"))
+}
+
 pub async fn app() -> Result<(axum::Router, TestDb), Error> {
     let db = TestDb::sqlite().await?;
     let svn = StateCode::parse("SVN")?;
