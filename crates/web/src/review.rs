@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{local_redirect, Viewer};
 use crate::error::{BadRequest, Forbidden, InternalError, Unauthorized};
+use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::Ui;
 use crate::pages::render;
 use crate::{ApiError, AppState};
@@ -337,7 +338,7 @@ pub async fn decide_form(
         (status = 403, response = Forbidden), (status = 500, response = InternalError)))]
 pub async fn list_api(
     State(app): State<AppState>,
-    Query(params): Query<ReviewParams>,
+    ApiQuery(params): ApiQuery<ReviewParams>,
 ) -> Result<Json<Page<PendingSuggestion>>, ApiError> {
     Ok(Json(app.store.pending_suggestions(&params.query()?).await?))
 }
@@ -369,7 +370,7 @@ pub struct DecisionsRequest {
 pub async fn decide_api(
     State(app): State<AppState>,
     viewer: Viewer,
-    Json(body): Json<DecisionsRequest>,
+    ApiJson(body): ApiJson<DecisionsRequest>,
 ) -> Result<Response, ApiError> {
     let decisions = body
         .decisions
