@@ -199,7 +199,8 @@ impl AssignRequest {
     request_body = AssignRequest,
     responses((status = 200, description = "How many recommendations and clusters were assigned", body = Object),
         (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 500, response = InternalError)))]
+        (status = 403, response = Forbidden), (status = 404, response = NotFound),
+        (status = 500, response = InternalError)))]
 pub async fn assign(
     State(app): State<AppState>,
     viewer: Viewer,
