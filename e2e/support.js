@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -126,4 +127,19 @@ export async function accessibilityProblems(page) {
 export async function screenshot(page, name) {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** Clicks what `selector` finds and waits for the page it leads to. */
+export function submit(page, selector) {
+  return Promise.all([page.waitForLoadState("load"), page.locator(selector).click()]);
+}
+
+/** Opens each [name, path]: it must answer 200 and pass the accessibility scan; a screenshot is kept. */
+export async function scanPages(page, prefix, pages) {
+  for (const [name, path] of pages) {
+    const response = await page.goto(path);
+    assert.equal(response.status(), 200, `${path} answered ${response.status()}`);
+    assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${path}`);
+    await screenshot(page, `${prefix}-${name}`);
+  }
 }

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { accessibilityProblems, launchBrowser, screenshot, signedIn, startServer } from "../support.js";
+import { accessibilityProblems, launchBrowser, screenshot, signedIn, startServer, submit } from "../support.js";
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "upr-info-sample.csv");
 let server, browser;
@@ -17,7 +17,6 @@ after(async () => {
   await server?.stop();
 });
 
-const submit = (page, selector) => Promise.all([page.waitForLoadState("load"), page.locator(selector).click()]);
 const cell = (page, field) => page.locator(`#import-summary td[data-field='${field}']`).first().innerText();
 
 test("a coordinator previews an import, confirms it and finds the records", async () => {

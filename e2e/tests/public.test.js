@@ -2,7 +2,7 @@
 // only, no cookie, and pages that pass an accessibility scan.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { accessibilityProblems, launchBrowser, screenshot, signedIn, startServer, visitor } from "../support.js";
+import { accessibilityProblems, launchBrowser, scanPages, screenshot, signedIn, startServer, visitor } from "../support.js";
 
 let server, browser;
 before(async () => {
@@ -27,12 +27,7 @@ const publicPages = [
 test("public pages answer, set no cookie and have no serious accessibility problem", async () => {
   const context = await visitor(browser, server.base);
   const page = await context.newPage();
-  for (const [name, path] of publicPages) {
-    const response = await page.goto(path);
-    assert.equal(response.status(), 200, `${path} answered ${response.status()}`);
-    assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${path}`);
-    await screenshot(page, `public-${name}`);
-  }
+  await scanPages(page, "public", publicPages);
   // Only the sign-in page sets a cookie (its CSRF pair); nothing before it did.
   const cookies = (await context.cookies()).map((c) => c.name);
   assert.ok(cookies.every((name) => name.includes("csrf")), `unexpected cookies: ${cookies}`);

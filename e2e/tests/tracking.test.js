@@ -3,7 +3,7 @@
 // progress; the timeline shows who said what.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { accessibilityProblems, launchBrowser, screenshot, signedIn, startServer } from "../support.js";
+import { accessibilityProblems, launchBrowser, scanPages, screenshot, signedIn, startServer, submit } from "../support.js";
 
 let server, browser;
 before(async () => {
@@ -15,7 +15,6 @@ after(async () => {
   await server?.stop();
 });
 
-const submit = (page, selector) => Promise.all([page.waitForLoadState("load"), page.locator(selector).click()]);
 
 test("a coordinator assigns a recommendation and the ministry's focal point updates its status", async () => {
   const coordinator = await signedIn(browser, server.base, "coordinator");
@@ -55,15 +54,10 @@ test("a coordinator assigns a recommendation and the ministry's focal point upda
 
 test("signed-in tracking pages have no serious accessibility problem", async () => {
   const { context, page } = await signedIn(browser, server.base, "coordinator");
-  for (const [name, path] of [
+  await scanPages(page, "tracking", [
     ["institutions", "/institutions"],
     ["signals", "/states/XDL/signals"],
     ["new-action", "/actions/new"],
-  ]) {
-    const response = await page.goto(path);
-    assert.equal(response.status(), 200, `${path} answered ${response.status()}`);
-    assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${path}`);
-    await screenshot(page, `tracking-${name}`);
-  }
+  ]);
   await context.close();
 });

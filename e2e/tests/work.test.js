@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { accessibilityProblems, launchBrowser, screenshot, signedIn, startServer, visitor } from "../support.js";
+import { accessibilityProblems, launchBrowser, scanPages, screenshot, signedIn, startServer, visitor } from "../support.js";
 
 let server, browser;
 before(async () => {
@@ -83,17 +83,12 @@ test("a coordinator downloads the mid-term report as DOCX and PDF", async () => 
 
 test("signed-in pages have no serious accessibility problem", async () => {
   const { context, page } = await signedIn(browser, server.base, "admin");
-  for (const [name, path] of [
+  await scanPages(page, "admin", [
     ["account", "/account"],
     ["users", "/admin/users"],
     ["audit", "/admin/audit"],
     ["internal-dashboard", "/states/XDL/dashboard/internal"],
     ["review-queue", "/review"],
-  ]) {
-    const response = await page.goto(path);
-    assert.equal(response.status(), 200, `${path} answered ${response.status()}`);
-    assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${path}`);
-    await screenshot(page, `admin-${name}`);
-  }
+  ]);
   await context.close();
 });
