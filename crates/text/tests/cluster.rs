@@ -100,6 +100,48 @@ fn scope_keeps_states_apart() {
 }
 
 #[test]
+fn each_state_is_grouped_as_if_alone() {
+    // Five states receive the same nine texts; grouped together within each state, every
+    // state gets the groups its items get on their own (the same vectors, so the same
+    // scores), whichever blocking finds the pairs and however the states share threads.
+    let codes = ["FRA", "CHL", "KEN", "NPL", "FJI"];
+    let mut all = Vec::new();
+    for code in codes {
+        all.extend(items().into_iter().map(|mut it| {
+            it.state = state(code);
+            it
+        }));
+    }
+    for blocking in [
+        Blocking::Exhaustive,
+        Blocking::InvertedIndex { max_df_share: 0.05 },
+    ] {
+        let params = Params {
+            scope: Scope::SameState,
+            blocking,
+            ..Params::default()
+        };
+        let groups = near_duplicates(&all, &params);
+        let alone = near_duplicates(&all[..TEXTS.len()], &params);
+        assert_eq!(groups.len(), codes.len() * alone.len(), "{blocking:?}");
+        for (k, _) in codes.iter().enumerate() {
+            let offset = k * TEXTS.len();
+            let own: Vec<Vec<usize>> = groups
+                .iter()
+                .filter(|g| {
+                    g.members
+                        .iter()
+                        .all(|m| (offset..offset + TEXTS.len()).contains(m))
+                })
+                .map(|g| g.members.iter().map(|m| m - offset).collect())
+                .collect();
+            let expected: Vec<Vec<usize>> = alone.iter().map(|g| g.members.clone()).collect();
+            assert_eq!(own, expected, "state {k}, {blocking:?}");
+        }
+    }
+}
+
+#[test]
 fn links_point_back_to_earlier_cycles() {
     let texts = [
         "Ratify the Optional Protocol to the Convention against Torture",

@@ -343,20 +343,30 @@ pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> (f32, f32, f32) {
     (s, ca, cb)
 }
 
-fn in_scope(items: &[ClusterItem], scope: Scope, a: usize, b: usize) -> bool {
-    match scope {
-        Scope::Any => true,
-        Scope::SameState => items[a].state.is_some() && items[a].state == items[b].state,
-        Scope::SameReview => {
-            items[a].state.is_some()
-                && items[a].state == items[b].state
-                && items[a].session.is_some()
-                && items[a].session == items[b].session
+/// The parts of the input a scope allows pairs within: one part for [`Scope::Any`], one
+/// per state or per review otherwise (items without a state or session are in none).
+fn partitions(items: &[ClusterItem], n: usize, scope: Scope) -> Vec<Vec<u32>> {
+    let key = |it: &ClusterItem| match scope {
+        Scope::Any => Some((None, None)),
+        Scope::SameState => it.state.map(|s| (Some(s), None)),
+        Scope::SameReview => it.state.zip(it.session).map(|(s, r)| (Some(s), Some(r))),
+    };
+    let mut parts: HashMap<_, Vec<u32>> = HashMap::new();
+    for (i, it) in items.iter().enumerate().take(n) {
+        if let Some(k) = key(it) {
+            parts.entry(k).or_default().push(i as u32);
         }
     }
+    let mut parts: Vec<Vec<u32>> = parts.into_values().filter(|p| p.len() > 1).collect();
+    // Largest first, so that threads taking parts in turn finish close together.
+    parts.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    parts
 }
 
-/// Every in-scope pair (a < b) whose cosine is at least `floor`, with its cosine.
+/// Every in-scope pair (a < b) whose score is at least `floor`, with its score, in
+/// ascending (a, b) order. Pairs never cross a scope's parts, so each part is searched on
+/// its own: the work grows with the parts' sizes, not the input's, and the parts share
+/// the machine's cores.
 pub fn scored_pairs(
     space: &Space,
     items: &[ClusterItem],
@@ -365,17 +375,62 @@ pub fn scored_pairs(
     floor: f32,
 ) -> Vec<(u32, u32, f32)> {
     let n = space.len().min(items.len());
-    let mut out = Vec::new();
+    let parts = partitions(items, n, scope);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(parts.len())
+        .max(1);
+    let mut out = if threads == 1 {
+        let mut out = Vec::new();
+        for part in &parts {
+            pairs_within(space, part, blocking, floor, &mut out);
+        }
+        out
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(part) = parts.get(k) else { break };
+                            pairs_within(space, part, blocking, floor, &mut out);
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        })
+    };
+    out.sort_unstable_by_key(|e| (e.0, e.1));
+    out
+}
+
+/// The pairs among `part` (item numbers, ascending) scoring at least `floor`.
+fn pairs_within(
+    space: &Space,
+    part: &[u32],
+    blocking: Blocking,
+    floor: f32,
+    out: &mut Vec<(u32, u32, f32)>,
+) {
+    let mut keep = |a: u32, b: u32| {
+        let s = space.similarity(a as usize, b as usize);
+        if s >= floor && s > 0.0 {
+            out.push((a, b, s));
+        }
+    };
     match blocking {
         Blocking::Exhaustive => {
-            for a in 0..n {
-                for b in a + 1..n {
-                    if in_scope(items, scope, a, b) {
-                        let s = space.similarity(a, b);
-                        if s >= floor && s > 0.0 {
-                            out.push((a as u32, b as u32, s));
-                        }
-                    }
+            for (x, &a) in part.iter().enumerate() {
+                for &b in &part[x + 1..] {
+                    keep(a, b);
                 }
             }
         }
@@ -384,66 +439,60 @@ pub fn scored_pairs(
             threshold,
         } => {
             let hasher = minhash::MinHasher::new(num_perm, 1);
-            let sigs: Vec<Vec<u32>> = (0..n)
-                .map(|i| hasher.signature(&space.shingles(i)))
+            let sigs: Vec<Vec<u32>> = part
+                .iter()
+                .map(|&i| hasher.signature(&space.shingles(i as usize)))
                 .collect();
             let (bands, rows) = minhash::optimal_bands(f64::from(threshold), num_perm);
-            for (a, b) in minhash::lsh_candidates(&sigs, bands, rows) {
-                let (a, b) = (a as usize, b as usize);
-                if in_scope(items, scope, a, b) {
-                    let s = space.similarity(a, b);
-                    if s >= floor && s > 0.0 {
-                        out.push((a as u32, b as u32, s));
-                    }
-                }
+            for (x, y) in minhash::lsh_candidates(&sigs, bands, rows) {
+                keep(part[x as usize], part[y as usize]);
             }
         }
         Blocking::InvertedIndex { max_df_share } => {
-            inverted_index(space, items, scope, floor, max_df_share, &mut out);
+            inverted_index(space, part, floor, max_df_share, out);
         }
     }
-    out
 }
 
 fn inverted_index(
     space: &Space,
-    items: &[ClusterItem],
-    scope: Scope,
+    part: &[u32],
     floor: f32,
     max_df_share: f32,
     out: &mut Vec<(u32, u32, f32)>,
 ) {
-    let n = space.len().min(items.len());
-    let mut df = vec![0u32; space.vectoriser.len()];
-    for i in 0..n {
-        for &(f, _) in space.vector(i) {
-            df[f as usize] += 1;
+    let vector = |x: usize| space.vector(part[x] as usize);
+    let n = part.len();
+    let mut df: HashMap<u32, u32> = HashMap::new();
+    for x in 0..n {
+        for &(f, _) in vector(x) {
+            *df.entry(f).or_default() += 1;
         }
     }
     let cap = ((n as f32 * max_df_share) as u32).max(50);
+    let rare = |f: u32| df.get(&f).is_some_and(|&d| d <= cap);
     // What the frequent terms of each item weigh: a bound on what they can add to a cosine.
     let rest: Vec<f32> = (0..n)
-        .map(|i| {
-            space
-                .vector(i)
+        .map(|x| {
+            vector(x)
                 .iter()
-                .filter(|(f, _)| df[*f as usize] > cap)
+                .filter(|(f, _)| !rare(*f))
                 .map(|(_, w)| w * w)
                 .sum::<f32>()
                 .sqrt()
         })
         .collect();
-    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); df.len()];
+    let mut postings: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
     // Per touched item: dot product, and the squared masses of each side, on rare terms.
     let mut acc = vec![(0f32, 0f32, 0f32); n];
     let mut touched: Vec<u32> = Vec::new();
     let beta = space.containment;
     for i in 0..n {
-        for &(f, w) in space.vector(i) {
-            if df[f as usize] > cap {
+        for &(f, w) in vector(i) {
+            let Some(list) = postings.get(&f) else {
                 continue;
-            }
-            for &(j, wj) in &postings[f as usize] {
+            };
+            for &(j, wj) in list {
                 let a = &mut acc[j as usize];
                 if a.0 == 0.0 {
                     touched.push(j);
@@ -465,27 +514,24 @@ fn inverted_index(
             if (1.0 - beta) * cos_bound + beta * cont_bound < floor {
                 continue;
             }
-            if !in_scope(items, scope, j, i) {
-                continue;
-            }
+            let (a, b) = (part[j], part[i]);
             let s = if rest[i] == 0.0 || rest[j] == 0.0 {
                 // Every shared term is rare: the sums are exact.
                 (1.0 - beta) * partial + beta * ci.max(cj)
             } else {
-                space.similarity(j, i)
+                space.similarity(a as usize, b as usize)
             };
             if s >= floor && s > 0.0 {
-                out.push((j as u32, i as u32, s));
+                out.push((a, b, s));
             }
         }
         touched.clear();
-        for &(f, w) in space.vector(i) {
-            if df[f as usize] <= cap {
-                postings[f as usize].push((i as u32, w));
+        for &(f, w) in vector(i) {
+            if rare(f) {
+                postings.entry(f).or_default().push((i as u32, w));
             }
         }
     }
-    out.sort_unstable_by_key(|e| (e.0, e.1));
 }
 
 /// The in-scope pairs whose cosine is at least `params.threshold`, most similar first.
