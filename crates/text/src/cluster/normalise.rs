@@ -419,6 +419,30 @@ const CANON: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// Qualifiers of the genre that name no ask of their own: recommendations on unrelated
+/// subjects share them ("… in accordance with international human rights law", "protect the
+/// legitimate rights and interests of …"), and grouping by them made the wrong groups of
+/// docs/clustering.md. Dropped like stop words, longest match first.
+const GENERIC: &[&str] = &[
+    "in accordance with international human rights law",
+    "in accordance with international human rights standards",
+    "in accordance with international standards",
+    "in accordance with its international obligations",
+    "in accordance with international obligations",
+    "in accordance with the law",
+    "in line with international human rights law",
+    "in line with international human rights standards",
+    "in line with international standards",
+    "in line with its international obligations",
+    "in conformity with international standards",
+    "in compliance with international standards",
+    "international human rights law",
+    "international human rights standards",
+    "international human rights obligations",
+    "its international obligations",
+    "legitimate rights and interests",
+];
+
 /// Function words and the fillers every recommendation may carry.
 const STOP: &[&str] = &[
     "a",
@@ -680,20 +704,27 @@ struct Tables {
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     let mut phrases: HashMap<&'static str, Vec<(Vec<&'static str>, &'static str)>> = HashMap::new();
     let mut display = HashMap::new();
+    let mut add = |phrase: &'static str, token: &'static str| {
+        let words: Vec<&'static str> = phrase.split(' ').collect();
+        let mut forms = vec![words.clone()];
+        if words.len() > 2 && words[0] == "international" {
+            forms.push(words[1..].to_vec());
+        }
+        for form in forms {
+            if let Some(first) = form.first().copied() {
+                phrases.entry(first).or_default().push((form, token));
+            }
+        }
+    };
     for (token, name, variants) in CANON {
         display.insert(*token, *name);
         for v in *variants {
-            let words: Vec<&'static str> = v.split(' ').collect();
-            let mut forms = vec![words.clone()];
-            if words.len() > 2 && words[0] == "international" {
-                forms.push(words[1..].to_vec());
-            }
-            for form in forms {
-                if let Some(first) = form.first().copied() {
-                    phrases.entry(first).or_default().push((form, *token));
-                }
-            }
+            add(v, token);
         }
+    }
+    // A generic qualifier is a phrase with no token: matched, then dropped.
+    for phrase in GENERIC {
+        add(phrase, "");
     }
     for list in phrases.values_mut() {
         list.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
@@ -793,6 +824,10 @@ pub fn canonical_with(
             })
         });
         if let Some((phrase, token)) = matched {
+            if token.is_empty() {
+                i += phrase.len();
+                continue;
+            }
             push(token);
             if options.protocol_parent {
                 if let Some(p) = parent(token) {
@@ -867,5 +902,21 @@ mod tests {
             "combat trafficking woman child"
         );
         assert_eq!(display("ratify opcat"), "ratify OP-CAT");
+    }
+
+    #[test]
+    fn generic_qualifiers_are_dropped() {
+        assert_eq!(
+            canonical("Protect the legitimate rights and interests of journalists"),
+            canonical("Protect journalists")
+        );
+        assert_eq!(
+            canonical("Reform the criminal code in accordance with international human rights law"),
+            canonical("Reform the criminal code")
+        );
+        // A treaty named inside a qualifier-like phrase keeps its token.
+        assert!(
+            canonical("Respect its international obligations under the ICCPR").contains("iccpr")
+        );
     }
 }
