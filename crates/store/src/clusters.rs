@@ -269,6 +269,58 @@ pub fn plan_links(stored: &[RecommendationLink], new: Vec<RecommendationLink>) -
     }
 }
 
+/// Where [`crate::Store::move_cluster_members`] puts the recommendations it moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterTarget {
+    /// Another cluster of the same state and kind: moving all members is a merge.
+    Existing(i64),
+    /// A new cluster of the same state and kind, with a person's title: a split.
+    New { title: String },
+    /// Out of the cluster, into none.
+    Out,
+}
+
+/// A cluster row as a move checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClusterRow {
+    pub id: i64,
+    pub state_code: String,
+    pub kind: String,
+}
+
+/// Whether moving `ids` from `from` (whose active members are `active`) to `target` (the
+/// row of an existing target) is allowed: something to move, all of it in `from`, and a
+/// different cluster of the same state and kind to receive it.
+pub(crate) fn check_move(
+    from: &ClusterRow,
+    active: &[RecommendationId],
+    ids: &[RecommendationId],
+    target: Option<&ClusterRow>,
+) -> crate::Result<()> {
+    let invalid = |m: String| Err(crate::StoreError::Invalid(m));
+    if ids.is_empty() {
+        return invalid("no recommendations to move: choose at least one member".into());
+    }
+    if let Some(missing) = ids.iter().find(|id| !active.contains(id)) {
+        return invalid(format!(
+            "recommendation {} is not a member of cluster {}",
+            missing.0, from.id
+        ));
+    }
+    if let Some(to) = target {
+        if to.id == from.id {
+            return invalid(format!("cluster {} cannot be merged into itself", from.id));
+        }
+        if to.state_code != from.state_code || to.kind != from.kind {
+            return invalid(format!(
+                "cluster {} is a {} of {}, cluster {} a {} of {}: only clusters of one state and kind merge",
+                from.id, from.kind, from.state_code, to.id, to.kind, to.state_code
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A stored link row; a kind or decision this version does not know is corruption.
 pub(crate) fn link_from_row(
     from: i64,

@@ -33,7 +33,7 @@ use rightstrack_core::{
 use serde::Serialize;
 
 pub use accounts::Accounts;
-pub use clusters::NewCluster;
+pub use clusters::{ClusterTarget, NewCluster};
 pub use implementation::{
     AssignedInstitution, Implementation, ImplementationAction, IndicatorProgress,
     StakeholderAssessment,
@@ -331,6 +331,18 @@ pub trait Store: Accounts + Review + Send + Sync {
         id: RecommendationId,
         member: bool,
     ) -> Result<()>;
+
+    /// A person moves some of a cluster's members into another cluster of the same state
+    /// and kind (all of them: a merge), into a new cluster with their title (a split) or
+    /// out of it, in one transaction; later runs keep the decisions. Returns the receiving
+    /// cluster's id (`from` when they were taken out).
+    async fn move_cluster_members(
+        &self,
+        actor: &str,
+        from: i64,
+        ids: &[RecommendationId],
+        to: ClusterTarget,
+    ) -> Result<i64>;
 
     /// Replaces the proposed links from the recommendations of a state with a new run's;
     /// links a person confirmed or rejected stay as decided. Returns the recommendations at

@@ -16,7 +16,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
 use crate::clusters::{
-    link_from_row, plan_clusters, plan_links, NewCluster, StoredCluster, StoredMember,
+    check_move, link_from_row, plan_clusters, plan_links, ClusterRow, ClusterTarget, NewCluster,
+    StoredCluster, StoredMember,
 };
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
@@ -1225,6 +1226,95 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn move_cluster_members(
+        &self,
+        actor: &str,
+        from: i64,
+        ids: &[RecommendationId],
+        to: ClusterTarget,
+    ) -> Result<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Both rows locked, in id order, so that two crossing merges cannot deadlock.
+        let mut wanted = vec![from];
+        if let ClusterTarget::Existing(id) = &to {
+            wanted.push(*id);
+        }
+        wanted.sort_unstable();
+        let mut rows = HashMap::new();
+        for id in wanted {
+            if let Some(r) = tx
+                .query_opt(
+                    "SELECT state_code, kind FROM clusters WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .await?
+            {
+                rows.insert(
+                    id,
+                    ClusterRow {
+                        id,
+                        state_code: r.try_get(0)?,
+                        kind: r.try_get(1)?,
+                    },
+                );
+            }
+        }
+        let source = rows
+            .get(&from)
+            .ok_or_else(|| StoreError::NotFound(format!("cluster {from}")))?;
+        let target = match &to {
+            ClusterTarget::Existing(id) => Some(
+                rows.get(id)
+                    .ok_or_else(|| StoreError::NotFound(format!("cluster {id}")))?,
+            ),
+            ClusterTarget::New { .. } | ClusterTarget::Out => None,
+        };
+        let active: Vec<RecommendationId> = active_members(&tx, from)
+            .await?
+            .into_iter()
+            .map(RecommendationId)
+            .collect();
+        check_move(source, &active, ids, target)?;
+        let into: i64 = match &to {
+            ClusterTarget::Existing(id) => *id,
+            ClusterTarget::Out => from,
+            ClusterTarget::New { title } => tx
+                .query_one(
+                    "INSERT INTO clusters (state_code, kind, title, title_set_by, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, now(), now()) RETURNING id",
+                    &[&source.state_code, &source.kind, title, &actor],
+                )
+                .await?
+                .try_get(0)?,
+        };
+        let upsert = tx
+            .prepare(
+                "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",
+            )
+            .await?;
+        let moved: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        for id in &moved {
+            if into != from {
+                tx.execute(&upsert, &[&into, id, &actor, &false]).await?;
+            }
+            tx.execute(&upsert, &[&from, id, &actor, &true]).await?;
+        }
+        touch(&tx, &moved).await?;
+        audit(
+            &tx,
+            actor,
+            "move",
+            "cluster_member",
+            Some(from.to_string()),
+            serde_json::json!({"to": into, "recommendations": moved}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(into)
     }
 
     async fn replace_links(

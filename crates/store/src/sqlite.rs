@@ -18,7 +18,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::clusters::{
-    link_from_row, plan_clusters, plan_links, NewCluster, StoredCluster, StoredMember,
+    check_move, link_from_row, plan_clusters, plan_links, ClusterRow, ClusterTarget, NewCluster,
+    StoredCluster, StoredMember,
 };
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
@@ -1212,6 +1213,72 @@ impl Store for SqliteStore {
             audit(&tx, &actor, if member { "add" } else { "remove" }, "cluster_member", Some(cluster.to_string()), serde_json::json!({"recommendation": id.0}))?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn move_cluster_members(
+        &self,
+        actor: &str,
+        from: i64,
+        ids: &[RecommendationId],
+        to: ClusterTarget,
+    ) -> Result<i64> {
+        let (actor, ids) = (actor.to_string(), ids.to_vec());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let row = |id: i64| -> Result<Option<ClusterRow>> {
+                Ok(tx
+                    .query_row(
+                        "SELECT state_code, kind FROM clusters WHERE id = ?1",
+                        [id],
+                        |r| {
+                            Ok(ClusterRow {
+                                id,
+                                state_code: r.get(0)?,
+                                kind: r.get(1)?,
+                            })
+                        },
+                    )
+                    .optional()?)
+            };
+            let source = row(from)?.ok_or_else(|| StoreError::NotFound(format!("cluster {from}")))?;
+            let target = match &to {
+                ClusterTarget::Existing(id) => {
+                    Some(row(*id)?.ok_or_else(|| StoreError::NotFound(format!("cluster {id}")))?)
+                }
+                ClusterTarget::New { .. } | ClusterTarget::Out => None,
+            };
+            check_move(&source, &active_members(&tx, from)?, &ids, target.as_ref())?;
+            let into = match &to {
+                ClusterTarget::Existing(id) => *id,
+                ClusterTarget::Out => from,
+                ClusterTarget::New { title } => {
+                    let at = now();
+                    tx.execute(
+                        "INSERT INTO clusters (state_code, kind, title, title_set_by, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                        params![source.state_code, source.kind, title, actor, at],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",
+            )?;
+            for id in &ids {
+                if into != from {
+                    stmt.execute(params![into, id.0, actor, false])?;
+                }
+                stmt.execute(params![from, id.0, actor, true])?;
+            }
+            drop(stmt);
+            touch(&tx, &ids)?;
+            let moved: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            audit(&tx, &actor, "move", "cluster_member", Some(from.to_string()), serde_json::json!({"to": into, "recommendations": moved}))?;
+            tx.commit()?;
+            Ok(into)
         })
         .await
     }

@@ -7,8 +7,8 @@ use rightstrack_core::{
 };
 use rightstrack_store::testing::TestDb;
 use rightstrack_store::{
-    ImportBatch, ImportSummary, NewAction, NewAssessment, NewCluster, NewInstitution, PageRequest,
-    RecommendationFilter, Revision, Store, StoreError,
+    ClusterTarget, ImportBatch, ImportSummary, NewAction, NewAssessment, NewCluster,
+    NewInstitution, PageRequest, RecommendationFilter, Revision, Store, StoreError,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -547,6 +547,7 @@ async fn clusters_and_links(
         .replace_clusters("system", svn, ClusterKind::NearDuplicate, Vec::new())
         .await?;
     assert_eq!(store.clusters(svn).await?.len(), 1);
+    cluster_moves(store, thematic.id, opcat, roma, death).await?;
 
     // Links: proposed by a run, decided by a person, kept by the next run.
     let link = |to, kind, score| RecommendationLink {
@@ -624,4 +625,123 @@ async fn story_on_postgres() -> TestResult {
     let result = story(db.store.as_ref()).await;
     db.close().await?;
     result
+}
+
+/// People split a cluster, merge it back and take members out; each move is one decision
+/// that is checked first and kept by the next run. `thematic` holds `death` alone.
+async fn cluster_moves(
+    store: &dyn Store,
+    thematic: i64,
+    opcat: RecommendationId,
+    roma: RecommendationId,
+    death: RecommendationId,
+) -> TestResult {
+    let svn = code("SVN");
+    let members = |clusters: &[rightstrack_core::Cluster], id: i64| {
+        clusters
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.members.clone())
+    };
+    let invalid = |r: Result<i64, StoreError>| matches!(r, Err(StoreError::Invalid(_)));
+    store
+        .replace_clusters(
+            "system",
+            svn,
+            ClusterKind::NearDuplicate,
+            vec![NewCluster {
+                title: "Roma".into(),
+                members: vec![(roma, 1.0), (opcat, 0.3)],
+                shared_terms: Vec::new(),
+            }],
+        )
+        .await?;
+    let near = store
+        .clusters(svn)
+        .await?
+        .into_iter()
+        .find(|c| c.kind == ClusterKind::NearDuplicate)
+        .ok_or("the near-duplicate group")?
+        .id;
+    let out = ClusterTarget::Out;
+    assert!(
+        invalid(
+            store
+                .move_cluster_members("ana", near, &[roma], ClusterTarget::Existing(thematic))
+                .await
+        ),
+        "clusters of different kinds do not merge"
+    );
+    assert!(invalid(
+        store
+            .move_cluster_members("ana", thematic, &[roma], out.clone())
+            .await
+    ));
+    assert!(invalid(
+        store
+            .move_cluster_members("ana", thematic, &[], out.clone())
+            .await
+    ));
+    assert!(matches!(
+        store
+            .move_cluster_members("ana", 999_999, &[death], out.clone())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Split the death penalty off into a person's cluster, then merge it back.
+    let split = store
+        .move_cluster_members(
+            "ana",
+            thematic,
+            &[death],
+            ClusterTarget::New {
+                title: "Death penalty".into(),
+            },
+        )
+        .await?;
+    let now = store.clusters(svn).await?;
+    let new = now
+        .iter()
+        .find(|c| c.id == split)
+        .ok_or("the split cluster")?;
+    assert_eq!(
+        (new.title.as_str(), new.kind, new.members.clone()),
+        ("Death penalty", ClusterKind::Thematic, vec![death])
+    );
+    assert_eq!(members(&now, thematic), Some(vec![]));
+    assert!(invalid(
+        store
+            .move_cluster_members("ana", split, &[death], ClusterTarget::Existing(split))
+            .await
+    ));
+    let into = store
+        .move_cluster_members("ana", split, &[death], ClusterTarget::Existing(thematic))
+        .await?;
+    assert_eq!(into, thematic);
+    let now = store.clusters(svn).await?;
+    assert_eq!(members(&now, thematic), Some(vec![death]));
+    assert_eq!(members(&now, split), Some(vec![]));
+
+    // Taking a member out of the near-duplicate group; the next run keeps it out.
+    assert_eq!(
+        store
+            .move_cluster_members("ana", near, &[opcat], out.clone())
+            .await?,
+        near
+    );
+    store
+        .replace_clusters(
+            "system",
+            svn,
+            ClusterKind::NearDuplicate,
+            vec![NewCluster {
+                title: "Roma".into(),
+                members: vec![(roma, 1.0), (opcat, 0.3)],
+                shared_terms: Vec::new(),
+            }],
+        )
+        .await?;
+    assert_eq!(members(&store.clusters(svn).await?, near), Some(vec![roma]));
+    Ok(())
 }
