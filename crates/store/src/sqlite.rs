@@ -57,6 +57,11 @@ impl SqliteStore {
                     StoreError::Invalid(format!("cannot create the folder {}: {e}", dir.display()))
                 })?;
             }
+            // WAL is a property of the file: set once here, so that the pool's connections,
+            // opened side by side, do not race for the exclusive lock the switch needs (the
+            // loser failed with "database is locked" on a new database).
+            Connection::open(path)?
+                .execute_batch("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
             SqliteConnectionManager::file(path)
         }
         .with_init(|conn| {
