@@ -79,7 +79,7 @@ fn title(terms: &[String]) -> String {
 }
 
 #[derive(Debug, Default, Serialize)]
-struct ClusterReport {
+pub struct ClusterReport {
     state: String,
     recommendations: usize,
     near_duplicate_groups: usize,
@@ -93,6 +93,16 @@ struct ClusterReport {
 /// `rightstrack cluster`: near-duplicate groups and thematic clusters of each state, stored.
 pub async fn cluster(store: &dyn Store, state: Option<StateCode>, json: bool) -> Result<ExitCode> {
     let started = Instant::now();
+    let reports = cluster_states(store, state).await?;
+    print_clusters(&reports, started.elapsed().as_secs_f64(), json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Clusters each state (or the one given) and stores the clusters; what was done per state.
+pub async fn cluster_states(
+    store: &dyn Store,
+    state: Option<StateCode>,
+) -> Result<Vec<ClusterReport>> {
     let mut reports = Vec::new();
     for state in states(store, state).await? {
         let recs = of_state(store, state).await?;
@@ -151,7 +161,10 @@ pub async fn cluster(store: &dyn Store, state: Option<StateCode>, json: bool) ->
         report.changed = changed.len();
         reports.push(report);
     }
-    let seconds = started.elapsed().as_secs_f64();
+    Ok(reports)
+}
+
+fn print_clusters(reports: &[ClusterReport], seconds: f64, json: bool) {
     let total = |f: fn(&ClusterReport) -> usize| reports.iter().map(f).sum::<usize>();
     if json {
         println!(
@@ -168,7 +181,7 @@ pub async fn cluster(store: &dyn Store, state: Option<StateCode>, json: bool) ->
             })
         );
     } else {
-        for r in &reports {
+        for r in reports {
             println!(
                 "{}: {} recommendations, {} near-duplicate groups ({} recommendations), {} thematic clusters; {} changed",
                 r.state, r.recommendations, r.near_duplicate_groups, r.near_duplicates, r.thematic_clusters, r.changed
@@ -181,11 +194,10 @@ pub async fn cluster(store: &dyn Store, state: Option<StateCode>, json: bool) ->
             total(|r| r.thematic_clusters)
         );
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Default, Serialize)]
-struct LinkReport {
+pub struct LinkReport {
     state: String,
     recommendations: usize,
     links: usize,
@@ -202,6 +214,14 @@ struct LinkReport {
 /// `rightstrack link`: links of each state's recommendations to earlier ones, stored.
 pub async fn link(store: &dyn Store, state: Option<StateCode>, json: bool) -> Result<ExitCode> {
     let started = Instant::now();
+    let reports = link_states(store, state).await?;
+    print_links(&reports, started.elapsed().as_secs_f64(), json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Links each state's recommendations (or the one state's) to earlier ones and stores the
+/// links; what was done per state.
+pub async fn link_states(store: &dyn Store, state: Option<StateCode>) -> Result<Vec<LinkReport>> {
     let mut reports = Vec::new();
     for state in states(store, state).await? {
         let recs = of_state(store, state).await?;
@@ -247,10 +267,13 @@ pub async fn link(store: &dyn Store, state: Option<StateCode>, json: bool) -> Re
             .len();
         reports.push(report);
     }
-    let seconds = started.elapsed().as_secs_f64();
+    Ok(reports)
+}
+
+fn print_links(reports: &[LinkReport], seconds: f64, json: bool) {
     let total = |f: fn(&LinkReport) -> usize| reports.iter().map(f).sum::<usize>();
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &reports {
+    for r in reports {
         for (k, n) in &r.kinds {
             *kinds.entry(k.clone()).or_default() += n;
         }
@@ -271,7 +294,7 @@ pub async fn link(store: &dyn Store, state: Option<StateCode>, json: bool) -> Re
             })
         );
     } else {
-        for r in &reports {
+        for r in reports {
             let kinds: Vec<String> = r.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
             println!(
                 "{}: {} recommendations, {} links to earlier ones ({}); {} repeat an earlier recommendation; {} changed",
@@ -289,7 +312,6 @@ pub async fn link(store: &dyn Store, state: Option<StateCode>, json: bool) -> Re
             total(|r| r.links)
         );
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn themes(r: &NewRecommendation) -> Vec<String> {

@@ -136,6 +136,10 @@ pub async fn seed(store: &dyn Store) -> Result<()> {
             ..Default::default()
         })
         .await?;
+    // Clusters and links as `rightstrack cluster` and `rightstrack link` make them, so that
+    // the demo's cluster pages and repeats have something to show.
+    crate::cluster::cluster_states(store, None).await?;
+    crate::cluster::link_states(store, None).await?;
     let all = store
         .recommendations(
             &RecommendationFilter::default(),

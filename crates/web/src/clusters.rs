@@ -7,18 +7,21 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use axum::Form;
 use axum::Json;
 use rightstrack_core::{
     Cluster, Decision, Recommendation, RecommendationId, RecommendationLink, StateCode,
 };
-use serde::Deserialize;
+use rightstrack_store::ClusterTarget;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
+use crate::auth::{local_redirect, Viewer};
 use crate::error::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized};
 use crate::extract::{ApiJson, ApiPath};
 use crate::i18n::Ui;
 use crate::pages::render;
+use crate::plans::Fields;
 use crate::{ApiError, AppState};
 
 /// The recommendations with these ids the viewer may see, by id.
@@ -51,7 +54,7 @@ async fn state_clusters(
     ),
     ApiError,
 > {
-    let state = StateCode::parse(code).map_err(|_| ApiError::NotFound(format!("state {code}")))?;
+    let state = state_of(code)?;
     let clusters = app.store.clusters(state).await?;
     let ids: Vec<RecommendationId> = clusters.iter().flat_map(|c| c.members.clone()).collect();
     let records = visible_records(app, viewer, &ids).await?;
@@ -145,23 +148,12 @@ pub async fn rename(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TitleRequest>,
 ) -> Result<Response, ApiError> {
-    let title = body.title.trim();
-    if title.is_empty() || title.chars().count() > 300 {
-        return Err(ApiError::BadRequest("title: 1 to 300 characters".into()));
-    }
+    let title = cluster_title(&body.title)?;
     app.store
-        .rename_cluster(viewer.actor(), id, title)
+        .rename_cluster(viewer.actor(), id, &title)
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::from_store_request)?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
-}
-
-fn not_found(e: rightstrack_store::StoreError) -> ApiError {
-    match e {
-        rightstrack_store::StoreError::NotFound(m) => ApiError::NotFound(m),
-        rightstrack_store::StoreError::Invalid(m) => ApiError::BadRequest(m),
-        other => other.into(),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -191,8 +183,74 @@ pub async fn member(
             body.member,
         )
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::from_store_request)?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// A title a person gives a cluster, trimmed: 1 to 300 characters.
+fn cluster_title(title: &str) -> Result<String, ApiError> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 300 {
+        return Err(ApiError::BadRequest("title: 1 to 300 characters".into()));
+    }
+    Ok(title.to_string())
+}
+
+/// Where moved members go: another cluster, a new one with a title, or out (neither).
+fn move_target(into: Option<i64>, new_title: Option<&str>) -> Result<ClusterTarget, ApiError> {
+    match (into, new_title) {
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "into and new_title: give one of them (or neither, to take the members out)".into(),
+        )),
+        (Some(id), None) => Ok(ClusterTarget::Existing(id)),
+        (None, Some(title)) => Ok(ClusterTarget::New {
+            title: cluster_title(title)?,
+        }),
+        (None, None) => Ok(ClusterTarget::Out),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveRequest {
+    /// Members of the cluster to move.
+    recommendation_ids: Vec<i64>,
+    /// Another cluster of the same state and kind to move them into (all members: a merge).
+    into: Option<i64>,
+    /// Or a new cluster with this title (a split). Neither: they are taken out.
+    new_title: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MoveResponse {
+    /// The cluster that received them (the source itself when they were taken out).
+    cluster: i64,
+}
+
+/// Move members of a cluster into another, into a new one, or out, in one step
+/// (coordinators); later runs keep the decision.
+#[utoipa::path(post, path = "/api/v1/clusters/{id}/move", tag = "clusters", security(("token" = [])),
+    params(("id" = i64, Path, description = "The cluster the members leave")), request_body = MoveRequest,
+    responses((status = 200, description = "Moved", body = MoveResponse), (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 500, response = InternalError)))]
+pub async fn move_members(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MoveRequest>,
+) -> Result<Json<MoveResponse>, ApiError> {
+    let to = move_target(body.into, body.new_title.as_deref())?;
+    let ids: Vec<RecommendationId> = body
+        .recommendation_ids
+        .into_iter()
+        .map(RecommendationId)
+        .collect();
+    let cluster = app
+        .store
+        .move_cluster_members(viewer.actor(), id, &ids, to)
+        .await
+        .map_err(ApiError::from_store_request)?;
+    Ok(Json(MoveResponse { cluster }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -224,7 +282,7 @@ pub async fn decide(
             decision,
         )
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::from_store_request)?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
@@ -285,4 +343,121 @@ pub async fn page(
         Ok(page) => render(&page),
         Err(e) => e.page(ui),
     }
+}
+
+// Forms: the same decisions from the pages.
+
+/// Renames a cluster from its plan page.
+pub async fn rename_form(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    Path((code, id)): Path<(String, i64)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let result = async {
+        let state = state_of(&code)?;
+        let title = cluster_title(fields.one("title").unwrap_or(""))?;
+        app.store
+            .rename_cluster(viewer.actor(), id, &title)
+            .await
+            .map_err(ApiError::from_store_request)?;
+        Ok::<_, ApiError>(plan_path(state, id))
+    }
+    .await;
+    match result {
+        Ok(path) => local_redirect(&path),
+        Err(e) => e.page(ui),
+    }
+}
+
+/// Moves the members ticked on a cluster's plan page (or all of them, `whole`) into the
+/// cluster chosen in `to` (an id), a new one (`new`, with `title`) or out (`out`), then
+/// shows the cluster that received them.
+pub async fn move_form(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    Path((code, id)): Path<(String, i64)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let result = async {
+        let state = state_of(&code)?;
+        let to = match fields.one("to").unwrap_or("") {
+            "out" => ClusterTarget::Out,
+            "new" => move_target(None, Some(fields.one("title").unwrap_or("")))?,
+            other => ClusterTarget::Existing(other.parse().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "to {other:?}: expected a cluster id, \"new\" or \"out\""
+                ))
+            })?),
+        };
+        let ids: Vec<RecommendationId> = if fields.one("whole").is_some() {
+            app.store
+                .clusters(state)
+                .await?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| ApiError::NotFound(format!("cluster {id}")))?
+                .members
+        } else {
+            fields
+                .ids("members")?
+                .into_iter()
+                .map(RecommendationId)
+                .collect()
+        };
+        let into = app
+            .store
+            .move_cluster_members(viewer.actor(), id, &ids, to)
+            .await
+            .map_err(ApiError::from_store_request)?;
+        Ok::<_, ApiError>(plan_path(state, into))
+    }
+    .await;
+    match result {
+        Ok(path) => local_redirect(&path),
+        Err(e) => e.page(ui),
+    }
+}
+
+/// Confirms or rejects a link from a recommendation's page, then shows that page again.
+pub async fn decide_form(
+    State(app): State<AppState>,
+    ui: Ui,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let result = async {
+        let end = |name: &str| {
+            fields
+                .id(name)?
+                .map(RecommendationId)
+                .ok_or_else(|| ApiError::BadRequest(format!("{name}: required")))
+        };
+        let (from, to, back) = (end("from")?, end("to")?, end("back")?);
+        let decision = Decision::parse(fields.one("decision").unwrap_or(""))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        app.store
+            .decide_link(viewer.actor(), from, to, decision)
+            .await
+            .map_err(ApiError::from_store_request)?;
+        Ok::<_, ApiError>(back)
+    }
+    .await;
+    match result {
+        Ok(back) => local_redirect(&format!("/recommendations/{}#links", back.0)),
+        Err(e) => e.page(ui),
+    }
+}
+
+fn state_of(code: &str) -> Result<StateCode, ApiError> {
+    StateCode::parse(code).map_err(|_| ApiError::NotFound(format!("state {code}")))
+}
+
+fn plan_path(state: StateCode, id: i64) -> String {
+    format!("/states/{state}/clusters/{id}")
 }

@@ -37,6 +37,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A store error of a request that names what it changes: the store's refusal (invalid)
+    /// is the client's 400, a missing target its 404, anything else ours.
+    pub fn from_store_request(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(m) => Self::BadRequest(m),
+            StoreError::NotFound(m) => Self::NotFound(m),
+            other => other.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -263,7 +263,23 @@ fn routes() -> routes::Routes {
             P::EditRegistry,
             clusters::member,
         )
+        .post(
+            "/api/v1/clusters/{id}/move",
+            P::EditRegistry,
+            clusters::move_members,
+        )
         .post("/api/v1/links/decision", P::EditRegistry, clusters::decide)
+        .post("/links/decision", P::EditRegistry, clusters::decide_form)
+        .post(
+            "/states/{code}/clusters/{id}/title",
+            P::EditRegistry,
+            clusters::rename_form,
+        )
+        .post(
+            "/states/{code}/clusters/{id}/move",
+            P::EditRegistry,
+            clusters::move_form,
+        )
         .get("/states/{code}/clusters", P::ReadPublished, clusters::page)
         .get(
             "/states/{code}/clusters/{id}",

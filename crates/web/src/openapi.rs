@@ -60,6 +60,7 @@ impl Modify for BearerToken {
         clusters::api_links,
         clusters::rename,
         clusters::member,
+        clusters::move_members,
         clusters::decide,
         tracking::institutions,
         tracking::create_institution,

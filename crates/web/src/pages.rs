@@ -156,6 +156,19 @@ impl Row {
     }
 }
 
+/// A link on a recommendation's page: what kind, the record at the other end, and the
+/// link's own ends for the decision buttons.
+struct LinkRow {
+    kind: String,
+    other: i64,
+    text: String,
+    meta: String,
+    from: i64,
+    to: i64,
+    /// A person confirmed or rejected it (the buttons then offer to undo).
+    decided: bool,
+}
+
 #[derive(Template)]
 #[template(path = "detail.html")]
 struct Detail {
@@ -165,7 +178,7 @@ struct Detail {
     history: Vec<(String, String, String)>,
     statuses: Vec<(&'static str, String)>,
     /// (how it relates, other id, other text, where the other is from), earlier first.
-    links: Vec<(String, i64, String, String)>,
+    links: Vec<LinkRow>,
     /// Its implementation: status over time, assessments, actions, regressions.
     timeline: crate::plans::Timeline,
     /// The model's action category: (category, confidence and model, specificity, words).
@@ -213,12 +226,15 @@ pub async fn detail(
                 if l.decision != rightstrack_core::Decision::Proposed {
                     meta.push(ui.t(&format!("decision.{}", l.decision.code())).to_string());
                 }
-                Some((
-                    ui.t(&key).to_string(),
-                    other.0,
-                    r.text.clone(),
-                    meta.join(" · "),
-                ))
+                Some(LinkRow {
+                    kind: ui.t(&key).to_string(),
+                    other: other.0,
+                    text: r.text.clone(),
+                    meta: meta.join(" · "),
+                    from: l.from.0,
+                    to: l.to.0,
+                    decided: l.decision != rightstrack_core::Decision::Proposed,
+                })
             })
             .collect();
         let statuses = ImplementationStatus::ALL

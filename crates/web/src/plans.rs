@@ -850,6 +850,8 @@ struct ClusterPlanPage {
     /// (institution id, name, role, what it is assigned: the cluster or a member)
     institutions: Vec<(i64, String, String, String)>,
     actions: Vec<PlanAction>,
+    /// The state's other clusters of the same kind (id, title): where members can go.
+    others: Vec<(i64, String)>,
 }
 
 /// A cluster's plan: its members and their statuses, the actions serving it or them, and
@@ -876,12 +878,18 @@ async fn cluster_plan_page(
     let store = app.store.as_ref();
     let missing = || ApiError::NotFound(format!("cluster {id} of {code}"));
     let state = StateCode::parse(code).map_err(|_| missing())?;
-    let cluster = store
-        .clusters(state)
-        .await?
-        .into_iter()
+    let all = store.clusters(state).await?;
+    let cluster = all
+        .iter()
         .find(|c| c.id == id)
+        .cloned()
         .ok_or_else(missing)?;
+    let mut others: Vec<(i64, String)> = all
+        .into_iter()
+        .filter(|c| c.id != id && c.kind == cluster.kind && !c.members.is_empty())
+        .map(|c| (c.id, c.title))
+        .collect();
+    others.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let recs = records(app, viewer, cluster.members.iter().copied()).await?;
     let members: Vec<RecommendationId> = cluster
         .members
@@ -979,6 +987,7 @@ async fn cluster_plan_page(
             .collect(),
         institutions: assigned,
         actions,
+        others,
     })
 }
 
@@ -1255,10 +1264,10 @@ pub async fn plan_export(
 // Forms: bulk assignment and new actions
 
 /// The values a plain HTML form sent, with repeated names (checkboxes) kept.
-struct Fields(Vec<(String, String)>);
+pub(crate) struct Fields(pub(crate) Vec<(String, String)>);
 
 impl Fields {
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
             .iter()
             .filter(move |(n, _)| n == name)
@@ -1266,11 +1275,11 @@ impl Fields {
             .filter(|v| !v.is_empty())
     }
 
-    fn one<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+    pub(crate) fn one<'a>(&'a self, name: &'a str) -> Option<&'a str> {
         self.all(name).next()
     }
 
-    fn id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn id(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.one(name)
             .map(|v| {
                 v.parse::<i64>().map_err(|_| {
@@ -1282,7 +1291,7 @@ impl Fields {
 
     /// Ids typed into one field or sent by several, separated by commas, semicolons or
     /// spaces; `#812` is read as 812.
-    fn ids(&self, name: &str) -> Result<Vec<i64>, ApiError> {
+    pub(crate) fn ids(&self, name: &str) -> Result<Vec<i64>, ApiError> {
         self.all(name)
             .flat_map(|v| v.split([',', ';', ' ', '\n', '\r', '\t']))
             .map(|v| v.trim().trim_start_matches('#'))
@@ -1370,14 +1379,6 @@ pub async fn assign_page(
     }
 }
 
-fn store_error(e: rightstrack_store::StoreError) -> ApiError {
-    match e {
-        rightstrack_store::StoreError::Invalid(m) => ApiError::BadRequest(m),
-        rightstrack_store::StoreError::NotFound(m) => ApiError::NotFound(m),
-        other => other.into(),
-    }
-}
-
 /// What the assignment form asks for, checked.
 fn assignment(fields: &Fields) -> Result<Assign, ApiError> {
     let target = match fields.one("target").unwrap_or("recommendations") {
@@ -1453,7 +1454,7 @@ pub async fn assign_form(
         app.store
             .assign(viewer.actor(), assign)
             .await
-            .map_err(store_error)?;
+            .map_err(ApiError::from_store_request)?;
         Ok::<_, ApiError>(shown)
     }
     .await;
@@ -1567,7 +1568,7 @@ pub async fn action_form(
         app.store
             .create_action(viewer.actor(), action)
             .await
-            .map_err(store_error)?;
+            .map_err(ApiError::from_store_request)?;
         Ok::<_, ApiError>((first, institution))
     }
     .await;
