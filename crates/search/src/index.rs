@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use rightstrack_core::{Recommendation, RecommendationId};
 use rightstrack_store::{Revision, Store};
@@ -48,10 +48,23 @@ pub struct SyncStats {
     pub revision: Revision,
 }
 
+/// How often a sync that indexed nothing still reloads the reader, for merged segments.
+const RELOAD_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writer: Arc<Mutex<IndexWriter>>,
+    /// One sync at a time: writers arriving together wait for the running sync, and the
+    /// one after it commits all their changes at once (the others then find nothing new),
+    /// instead of each committing the same changes again.
+    syncing: tokio::sync::Mutex<()>,
+    /// Syncs started and the last one finished, numbered: a caller needs only a sync that
+    /// started after it asked, and returns at once when one has finished meanwhile.
+    syncs_started: std::sync::atomic::AtomicU64,
+    syncs_finished: std::sync::atomic::AtomicU64,
+    /// When the reader last took up the index's segments.
+    reloaded: Mutex<std::time::Instant>,
     fields: Fields,
     /// The last change indexed.
     cursor: Mutex<Revision>,
@@ -110,7 +123,11 @@ impl SearchIndex {
         Ok(Self {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Arc::new(Mutex::new(writer)),
+            syncing: tokio::sync::Mutex::new(()),
+            syncs_started: std::sync::atomic::AtomicU64::new(0),
+            syncs_finished: std::sync::atomic::AtomicU64::new(0),
+            reloaded: Mutex::new(std::time::Instant::now()),
             fields,
             cursor: Mutex::new(Revision::default()),
             labels: RwLock::new(HashMap::new()),
@@ -128,6 +145,25 @@ impl SearchIndex {
     /// more per segment. Run it at start and then every second or so; it is cheap when
     /// nothing changed.
     pub async fn sync(&self, store: &dyn Store) -> Result<SyncStats> {
+        use std::sync::atomic::Ordering::SeqCst;
+        // Every change made before this call is in any sync numbered above this one.
+        let wanted = self.syncs_started.load(SeqCst) + 1;
+        let _one_at_a_time = self.syncing.lock().await;
+        if self.syncs_finished.load(SeqCst) >= wanted {
+            return Ok(SyncStats {
+                indexed: 0,
+                revision: self.revision(),
+            });
+        }
+        let number = self.syncs_started.fetch_add(1, SeqCst) + 1;
+        let stats = self.sync_now(store).await?;
+        // Only a sync that succeeded serves the callers waiting: after a failure the next
+        // one tries again from the cursor.
+        self.syncs_finished.store(number, SeqCst);
+        Ok(stats)
+    }
+
+    async fn sync_now(&self, store: &dyn Store) -> Result<SyncStats> {
         let mut stats = SyncStats {
             indexed: 0,
             revision: self.revision(),
@@ -152,7 +188,19 @@ impl SearchIndex {
             }
         }
         if stats.indexed > 0 {
-            self.writer.lock().map_err(|_| poisoned())?.commit()?;
+            // A commit writes segments and waits for the indexing thread: off the async
+            // threads, which keep answering requests meanwhile.
+            let writer = Arc::clone(&self.writer);
+            tokio::task::spawn_blocking(move || -> Result<()> {
+                writer.lock().map_err(|_| poisoned())?.commit()?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| {
+                SearchError::Index(tantivy::TantivyError::SystemError(format!(
+                    "the index commit stopped: {e}"
+                )))
+            })??;
             if let Ok(mut known) = self.labels.write() {
                 known.extend(labels);
             }
@@ -160,8 +208,21 @@ impl SearchIndex {
                 *cursor = stats.revision;
             }
         }
-        // Also picks up segments that background merges finished since the last commit.
+        // Also picks up segments that background merges finished since the last commit:
+        // after a commit, and otherwise at most once a second (the writers arriving after a
+        // commit find nothing new and need no fresh searcher).
+        let due = self
+            .reloaded
+            .lock()
+            .map(|at| at.elapsed() >= RELOAD_AT_LEAST_EVERY)
+            .unwrap_or(true);
+        if stats.indexed == 0 && !due {
+            return Ok(stats);
+        }
         self.reader.reload()?;
+        if let Ok(mut at) = self.reloaded.lock() {
+            *at = std::time::Instant::now();
+        }
         let live: Vec<_> = self
             .reader
             .searcher()
