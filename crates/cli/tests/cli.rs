@@ -243,22 +243,25 @@ fn upr_info_import_export_on_postgres() -> TestResult {
 fn a_file_of_another_kind_is_refused_with_the_formats() -> TestResult {
     let scratch = tempfile::tempdir()?;
     let db = format!("sqlite://{}", scratch.path().join("t.db").display());
-    let pdf = scratch.path().join("scan.pdf");
+    let notes = scratch.path().join("notes.txt");
+    std::fs::write(&notes, b"Minutes of the inter-ministerial meeting\n")?;
+    let pdf = scratch.path().join("broken.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 not really")?;
-    let out = run(&db, &["import", "--json", &pdf.display().to_string()])?;
-    assert!(!out.status.success());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let message = report["errors"][0]["message"].as_str().unwrap_or_default();
-    let file = report["errors"][0]["file"].as_str().unwrap_or_default();
-    assert!(
-        file.ends_with("scan.pdf"),
-        "the error names the file: {file}"
-    );
-    assert!(
-        message.contains("PDF") && message.contains("upr-info-csv"),
-        "{message}"
-    );
-    assert_eq!(report["imported"], 0);
+    // Of no known format: the formats are listed. A PDF whose text cannot be read: why not
+    // (damaged here; without pdftotext, what to install).
+    for (path, name, expected) in [
+        (&notes, "notes.txt", "upr-info-csv"),
+        (&pdf, "broken.pdf", "PDF"),
+    ] {
+        let out = run(&db, &["import", "--json", &path.display().to_string()])?;
+        assert!(!out.status.success());
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+        let file = report["errors"][0]["file"].as_str().unwrap_or_default();
+        assert!(file.ends_with(name), "the error names the file: {file}");
+        assert!(message.contains(expected), "{message}");
+        assert_eq!(report["imported"], 0);
+    }
     Ok(())
 }
 

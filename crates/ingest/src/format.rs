@@ -120,6 +120,13 @@ pub fn detect(file: &str, bytes: &[u8]) -> Result<Format, IngestError> {
     if crate::wg_report::addendum::looks_like(bytes) {
         return Ok(Format::WgAddendum);
     }
+    // A PDF whose text could not be read says why (pdftotext missing, a scan, encrypted):
+    // that, not "no format", is what the person must act on.
+    if crate::wg_report::extract::is_pdf(bytes) {
+        if let Err(reason) = crate::wg_report::extract::extract_first_pages(bytes, 2) {
+            return Err(IngestError::refused(file, reason));
+        }
+    }
     Err(IngestError::refused(
         file,
         format!(

@@ -524,6 +524,24 @@ mod tests {
     }
 
     #[test]
+    fn detection_says_why_a_pdf_cannot_be_read() {
+        // Not "no format": the reason the text could not be read, with what to do.
+        let reason = crate::format::detect("scan.pdf", &pdf_without_text())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let expected = if pdftotext_present() {
+            "OCR is not supported"
+        } else {
+            "install poppler-utils"
+        };
+        assert!(
+            reason.contains(expected) && reason.contains("scan.pdf"),
+            "{reason}"
+        );
+    }
+
+    #[test]
     fn a_docx_report_reads_like_a_pdf_one() -> Result<(), IngestError> {
         let paragraphs = [
             "Report of the Working Group on the Universal Periodic Review",
