@@ -78,6 +78,55 @@ pub fn similarity(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     common as f64 / (a.len() + b.len() - common) as f64
 }
 
+/// Word sequences of a document, to ask whether a text is printed in it as written.
+pub struct DocumentText {
+    words: Vec<String>,
+    spans: HashSet<String>,
+}
+
+/// Words per sequence compared by [`DocumentText::presence`].
+const PRESENCE_SPAN: usize = 4;
+
+/// A text's words in order, folded as [`words`] folds them.
+fn word_sequence(text: &str) -> Vec<String> {
+    fold_accents(&text.to_lowercase())
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn spans(words: &[String]) -> impl Iterator<Item = String> + '_ {
+    words.windows(PRESENCE_SPAN).map(|w| w.join(" "))
+}
+
+impl DocumentText {
+    pub fn new(document: &str) -> Self {
+        let words = word_sequence(document);
+        let spans = spans(&words).collect();
+        Self { words, spans }
+    }
+
+    /// Share of a text's runs of four words (the whole text when shorter) that the document
+    /// prints: near 1 when the document carries the text as written, low when an editor of
+    /// the ground truth rewrote it. Line breaks, hyphenation aside, do not matter.
+    pub fn presence(&self, text: &str) -> f64 {
+        let words = word_sequence(text);
+        if words.is_empty() {
+            return 0.0;
+        }
+        if words.len() < PRESENCE_SPAN {
+            let found = self
+                .words
+                .windows(words.len())
+                .any(|w| w == words.as_slice());
+            return f64::from(u8::from(found));
+        }
+        let all: Vec<String> = spans(&words).collect();
+        all.iter().filter(|s| self.spans.contains(*s)).count() as f64 / all.len() as f64
+    }
+}
+
 /// The counts behind the four measures; add them up over files for totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Score {
@@ -216,6 +265,20 @@ pub fn misses(extracted: &[NewRecommendation], truth: &[TruthRow]) -> (Misses, M
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presence_tells_printed_text_from_rewritten() {
+        let doc = DocumentText::new(
+            "93.1. Ratify the Optional Protocol to the Convention against\nTorture (France);\n93.2. Continue these efforts (Chile);",
+        );
+        assert_eq!(
+            doc.presence("Ratify the Optional Protocol to the Convention against Torture"),
+            1.0
+        );
+        assert!(doc.presence("Continue its efforts towards gender equality") < 0.5);
+        assert_eq!(doc.presence("continue these efforts"), 1.0);
+        assert_eq!(doc.presence(""), 0.0);
+    }
     use rightstrack_core::Mechanism;
 
     fn code(c: &str) -> StateCode {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rightstrack_core::StateCode;
-use rightstrack_ingest::fidelity::{self, Score, TruthRow};
+use rightstrack_ingest::fidelity::{self, DocumentText, Score, TruthRow};
 use rightstrack_ingest::{upr_info, wg_report, Parsed};
 
 /// shared/data beside the project (../shared/data from the workspace root), or where
@@ -64,7 +64,15 @@ pub struct FileResult {
     pub recommendations: usize,
     pub warnings: usize,
     pub error: Option<String>,
+    /// Ground-truth rows whose text the document prints as written
+    /// ([`PRINTED`] of its four-word runs), and how many of those were found.
+    pub printed: usize,
+    pub printed_found: usize,
 }
+
+/// Presence at or above which a ground-truth row counts as printed in the report; below,
+/// the row's editor rewrote the text (merged, split or reworded it).
+pub const PRINTED: f64 = 0.8;
 
 /// Extracts and parses one report, timing the two apart, and scores it.
 pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
@@ -81,6 +89,8 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
         recommendations: 0,
         warnings: 0,
         error: None,
+        printed: 0,
+        printed_found: 0,
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -93,9 +103,12 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
     let text = wg_report::extract::extract(&bytes);
     result.extract = started.elapsed();
     let started = Instant::now();
-    let parsed: Result<Parsed, String> =
-        text.and_then(|t| wg_report::parse_text(&name, &t).map_err(|e| e.to_string()));
+    let parsed: Result<Parsed, String> = text
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|t| wg_report::parse_text(&name, t).map_err(|e| e.to_string()));
     result.parse = started.elapsed();
+    let document = text.as_ref().ok().map(|t| DocumentText::new(&t.all()));
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {
@@ -118,6 +131,17 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
     match truth.get(&key) {
         Some(rows) => {
             result.score = fidelity::score(&parsed.recommendations, rows);
+            let (missed, _) = fidelity::misses(&parsed.recommendations, rows);
+            let missed: std::collections::HashSet<usize> = missed.iter().map(|m| m.0).collect();
+            for (i, row) in rows.iter().enumerate() {
+                if document
+                    .as_ref()
+                    .is_some_and(|d| d.presence(&row.text) >= PRINTED)
+                {
+                    result.printed += 1;
+                    result.printed_found += usize::from(!missed.contains(&i));
+                }
+            }
             if std::env::var_os("WG_DEBUG").is_some() {
                 let (missed, extra) = fidelity::misses(&parsed.recommendations, rows);
                 for (i, sim) in missed {
@@ -212,6 +236,14 @@ pub fn print_total(results: &[FileResult], wall: Duration) -> Score {
         100.0 * total.attribution(),
         100.0 * total.position(),
         total.position_checked,
+    );
+    let printed: usize = results.iter().map(|r| r.printed).sum();
+    let printed_found: usize = results.iter().map(|r| r.printed_found).sum();
+    println!(
+        "PRINTED rows whose text the report prints as written: {printed} of {}; recall among them {:.2}% ({printed_found} found); the other {} rows were rewritten by the ground truth's editors",
+        total.truth_rows,
+        100.0 * printed_found as f64 / printed.max(1) as f64,
+        total.truth_rows - printed,
     );
     let busy = (extract + parse).as_secs_f64().max(f64::EPSILON);
     println!(
