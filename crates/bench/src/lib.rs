@@ -64,6 +64,26 @@ pub fn time_runs<T>(
     Ok(times)
 }
 
+/// A memory figure of a process from /proc (`VmRSS`: resident now, `VmHWM`: the peak), in
+/// MiB; NaN where /proc does not say (not Linux).
+pub fn proc_memory_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Starts measuring this process's peak memory afresh (Linux: writing 5 to clear_refs
+/// resets `VmHWM` to the current resident size), so that [`proc_memory_mib`]`(…, "VmHWM")`
+/// afterwards is the peak of what ran in between.
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 pub fn median(sorted: &[Duration]) -> Duration {
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }

@@ -16,7 +16,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use rightstrack_bench::{corpus, data_files, median, report, time_runs, Figure};
+use rightstrack_bench::{
+    corpus, data_files, median, proc_memory_mib, report, reset_peak_memory, time_runs, Figure,
+};
 use rightstrack_core::{Cycle, NewRecommendation, Session, Taxonomy};
 use rightstrack_ingest::ImportOptions;
 use rightstrack_text::cluster::{
@@ -374,6 +376,82 @@ fn anchor(shingles_file: &Path, sample_every: usize) -> Result<Anchor> {
     })
 }
 
+/// Our MinHash LSH and datasketch's over the same shingles, permutations and threshold:
+/// time, and recall against exact Jaccard among every `sample_every`-th item.
+fn lsh_against_datasketch(
+    name: &str,
+    shingles: &[Vec<u32>],
+    sample_every: usize,
+) -> Result<Vec<Figure>> {
+    let n = shingles.len();
+    let mut figures = Vec::new();
+    let file =
+        std::env::temp_dir().join(format!("rightstrack-shingles-{}.txt", std::process::id()));
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        for s in shingles {
+            let words: Vec<String> = s.iter().map(u32::to_string).collect();
+            writeln!(f, "{}", words.join(" "))?;
+        }
+    }
+    let start = Instant::now();
+    let hasher = minhash::MinHasher::new(NUM_PERM, 1);
+    let sigs: Vec<Vec<u32>> = shingles.iter().map(|s| hasher.signature(s)).collect();
+    let (bands, rows) = minhash::optimal_bands(f64::from(JACCARD), NUM_PERM);
+    let ours_pairs = minhash::lsh_candidates(&sigs, bands, rows);
+    let ours_s = start.elapsed().as_secs_f64();
+    drop(sigs);
+    let anchor = anchor(&file, sample_every);
+    let _ = std::fs::remove_file(&file);
+    let sample: Vec<usize> = (0..n).step_by(sample_every).collect();
+    let mut exact: HashSet<(u32, u32)> = HashSet::new();
+    for (x, &a) in sample.iter().enumerate() {
+        for &b in &sample[x + 1..] {
+            if minhash::jaccard(&shingles[a], &shingles[b]) >= JACCARD {
+                exact.insert((a as u32, b as u32));
+            }
+        }
+    }
+    let recall = |pairs: &[(u32, u32)]| {
+        let found = pairs.iter().filter(|p| exact.contains(p)).count();
+        if exact.is_empty() {
+            1.0
+        } else {
+            found as f64 / exact.len() as f64
+        }
+    };
+    let ours_recall = recall(&ours_pairs);
+    println!(
+        "MinHash LSH over {name} (num_perm {NUM_PERM}, Jaccard {JACCARD}, {bands} bands × {rows} rows): ours {ours_s:.2} s, {} candidate pairs, recall {ours_recall:.3} on {} exact pairs of a 1-in-{sample_every} sample",
+        ours_pairs.len(),
+        exact.len()
+    );
+    match anchor {
+        Ok(a) => {
+            let anchor_recall = recall(&a.pairs);
+            println!(
+                "datasketch {} ({} bands × {} rows): {:.2} s, {} candidate pairs, recall {anchor_recall:.3}",
+                a.version, a.bands_rows.0, a.bands_rows.1, a.seconds, a.n_pairs
+            );
+            figures.push(
+                Figure::new("cluster", &format!("MinHash LSH over {name}"), ours_s, "s")
+                    .against("datasketch", a.seconds),
+            );
+            figures.push(
+                Figure::new(
+                    "cluster",
+                    &format!("MinHash LSH over {name}: recall vs exact Jaccard"),
+                    ours_recall,
+                    "",
+                )
+                .against("datasketch", anchor_recall),
+            );
+        }
+        Err(e) => println!("the datasketch anchor did not run: {e:#}"),
+    }
+    Ok(figures)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let lists = thematic_lists()?;
@@ -507,6 +585,8 @@ fn main() -> Result<()> {
     ] {
         let (big, _) = corpus::corpus(&recs, size)?;
         let big_items: Vec<ClusterItem> = big.iter().map(ClusterItem::from_new).collect();
+        let before = proc_memory_mib(std::process::id(), "VmRSS");
+        reset_peak_memory();
         let start = Instant::now();
         let g = near_duplicates(
             &big_items,
@@ -516,17 +596,22 @@ fn main() -> Result<()> {
             },
         );
         let s = start.elapsed().as_secs_f64();
+        let peak = proc_memory_mib(std::process::id(), "VmHWM");
         println!(
-            "corpus of {}: near-duplicate groups {name} in {s:.1} s ({} groups)",
+            "corpus of {}: near-duplicate groups {name} in {s:.1} s ({} groups); memory {before:.0} MiB before (the corpus itself), peak {peak:.0} MiB",
             big.len(),
             g.len()
         );
-        figures.push(Figure::new(
-            "cluster",
-            &format!("near-duplicate groups, {}k, {name}", big.len() / 1000),
-            s,
-            "s",
-        ));
+        let label = format!("near-duplicate groups, {}k, {name}", big.len() / 1000);
+        let mut time = Figure::new("cluster", &label, s, "s");
+        let mut memory = Figure::new("cluster", &format!("{label}: peak memory"), peak, "MiB")
+            .against("resident before grouping", before);
+        if big.len() == corpus::CORPUS_SIZE {
+            time = time.target("< 60 s");
+            memory = memory.target("< 2048 MiB");
+        }
+        figures.push(time);
+        figures.push(memory);
     }
 
     // 3. One state's record: its real reviews, then near-copies as two later cycles until ≈1,000.
@@ -583,71 +668,20 @@ fn main() -> Result<()> {
         .target("< 1 s"),
     );
 
-    // 4. MinHash LSH: ours against datasketch, same shingles, permutations and threshold.
+    // 4. MinHash LSH: ours against datasketch, same shingles, permutations and threshold, on
+    // the export and on the 270k corpus.
     let shingles: Vec<Vec<u32>> = (0..n).map(|i| space.shingles(i)).collect();
-    let file =
-        std::env::temp_dir().join(format!("rightstrack-shingles-{}.txt", std::process::id()));
+    figures.extend(lsh_against_datasketch("29k", &shingles, 10)?);
+    drop(shingles);
     {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&file)?);
-        for s in &shingles {
-            let words: Vec<String> = s.iter().map(u32::to_string).collect();
-            writeln!(f, "{}", words.join(" "))?;
-        }
-    }
-    let sample_every = 10;
-    let start = Instant::now();
-    let hasher = minhash::MinHasher::new(NUM_PERM, 1);
-    let sigs: Vec<Vec<u32>> = shingles.iter().map(|s| hasher.signature(s)).collect();
-    let (bands, rows) = minhash::optimal_bands(f64::from(JACCARD), NUM_PERM);
-    let ours_pairs = minhash::lsh_candidates(&sigs, bands, rows);
-    let ours_s = start.elapsed().as_secs_f64();
-    let anchor = anchor(&file, sample_every);
-    let _ = std::fs::remove_file(&file);
-    let sample: Vec<usize> = (0..n).step_by(sample_every).collect();
-    let mut exact: HashSet<(u32, u32)> = HashSet::new();
-    for (x, &a) in sample.iter().enumerate() {
-        for &b in &sample[x + 1..] {
-            if minhash::jaccard(&shingles[a], &shingles[b]) >= JACCARD {
-                exact.insert((a as u32, b as u32));
-            }
-        }
-    }
-    let recall = |pairs: &[(u32, u32)]| {
-        let found = pairs.iter().filter(|p| exact.contains(p)).count();
-        if exact.is_empty() {
-            1.0
-        } else {
-            found as f64 / exact.len() as f64
-        }
-    };
-    let ours_recall = recall(&ours_pairs);
-    println!(
-        "MinHash LSH (num_perm {NUM_PERM}, Jaccard {JACCARD}, {bands} bands × {rows} rows): ours {ours_s:.2} s, {} candidate pairs, recall {ours_recall:.3} on {} exact pairs of a 1-in-{sample_every} sample",
-        ours_pairs.len(),
-        exact.len()
-    );
-    match anchor {
-        Ok(a) => {
-            let anchor_recall = recall(&a.pairs);
-            println!(
-                "datasketch {} ({} bands × {} rows): {:.2} s, {} candidate pairs, recall {anchor_recall:.3}",
-                a.version, a.bands_rows.0, a.bands_rows.1, a.seconds, a.n_pairs
-            );
-            figures.push(
-                Figure::new("cluster", "MinHash LSH over 29k", ours_s, "s")
-                    .against("datasketch", a.seconds),
-            );
-            figures.push(
-                Figure::new(
-                    "cluster",
-                    "MinHash LSH recall vs exact Jaccard",
-                    ours_recall,
-                    "",
-                )
-                .against("datasketch", anchor_recall),
-            );
-        }
-        Err(e) => println!("the datasketch anchor did not run: {e:#}"),
+        let (big, _) = corpus::corpus(&recs, corpus::CORPUS_SIZE)?;
+        let big_items: Vec<ClusterItem> = big.iter().map(ClusterItem::from_new).collect();
+        let big_space = Space::new(&big_items, &params);
+        let shingles: Vec<Vec<u32>> = (0..big_space.len())
+            .map(|i| big_space.shingles(i))
+            .collect();
+        drop(big_space);
+        figures.extend(lsh_against_datasketch("270k", &shingles, 100)?);
     }
 
     // 5. How much of sessions 13–16 repeats what the same state received in sessions 1–12.

@@ -127,7 +127,8 @@ fn main() -> Result<()> {
     let import_s = (median(&parse_times) + median(&store_times)).as_secs_f64();
     let base_s = median(&base).as_secs_f64();
     let rows_n = rows.len() as f64;
-    report(&[
+    let mut figures = wg_reports()?;
+    figures.extend([
         Figure::new("import upr-info (SQLite)", "rows", rows_n, "rows"),
         Figure::new(
             "import upr-info (SQLite)",
@@ -168,5 +169,72 @@ fn main() -> Result<()> {
             "rows/s",
         )
         .against("insert loop", rows_n / base_s),
+    ]);
+    report(&figures)
+}
+
+/// The Working Group reports of shared/data (PDF): each extracted and parsed as the
+/// importer does, beside `pdftotext -layout` alone on the same files in the same run (the
+/// extraction the importer starts from, so the difference is the importer's own work).
+fn wg_reports() -> Result<Vec<Figure>> {
+    use rightstrack_ingest::wg_report;
+    use std::time::{Duration, Instant};
+    let files = data_files("wg-reports", "pdf")?;
+    let mut per_file = Vec::new();
+    let (mut extract, mut parse, mut recommendations) = (Duration::ZERO, Duration::ZERO, 0);
+    let mut pdftotext = Duration::ZERO;
+    for path in &files {
+        let bytes = std::fs::read(path)?;
+        let name = path.display().to_string();
+        let started = Instant::now();
+        let text =
+            wg_report::extract::extract(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let extracted = started.elapsed();
+        let parsed = wg_report::parse_text(&name, &text)?;
+        let whole = started.elapsed();
+        extract += extracted;
+        parse += whole - extracted;
+        per_file.push(whole);
+        recommendations += parsed.recommendations.len();
+        let started = Instant::now();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout", "-q"])
+            .arg(path)
+            .arg("-")
+            .output()?;
+        anyhow::ensure!(out.status.success(), "pdftotext failed on {name}");
+        pdftotext += started.elapsed();
+    }
+    per_file.sort();
+    let total = extract + parse;
+    let share = extract.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON);
+    println!(
+        "{} Working Group reports: {recommendations} recommendations in {:.2} s (extraction {:.0} %, parsing {:.0} %); median {:.0} ms, slowest {:.0} ms; pdftotext -layout alone {:.2} s",
+        files.len(),
+        total.as_secs_f64(),
+        100.0 * share,
+        100.0 * (1.0 - share),
+        median(&per_file).as_secs_f64() * 1000.0,
+        per_file.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        pdftotext.as_secs_f64(),
+    );
+    let bench = "import wg-report (PDF)";
+    Ok(vec![
+        Figure::new(
+            bench,
+            &format!("{} reports, extract + parse", files.len()),
+            total.as_secs_f64(),
+            "s",
+        )
+        .against("pdftotext -layout alone", pdftotext.as_secs_f64())
+        .target("< 60 s"),
+        Figure::new(
+            bench,
+            "slowest report",
+            per_file.last().copied().unwrap_or_default().as_secs_f64(),
+            "s",
+        )
+        .target("< 1 s"),
+        Figure::new(bench, "share of the time in text extraction", share, ""),
     ])
 }

@@ -238,14 +238,7 @@ impl Server {
 
     /// Resident memory in MiB, from /proc.
     fn rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
+        rightstrack_bench::proc_memory_mib(self.child.id(), "VmRSS")
     }
 }
 
@@ -296,33 +289,50 @@ const STATUSES: &[&str] = &[
     "fully_implemented",
 ];
 
-/// One request of the mix: method, path, token, body, the status it must answer.
+/// The kinds of request in the mix, in `next_request`'s order, for the breakdown.
+const KINDS: [&str; 6] = [
+    "API search",
+    "search page",
+    "record page",
+    "API record",
+    "status update",
+    "assessment",
+];
+
+/// One request of the mix: its kind (into [`KINDS`]), method, path, token, body, and the
+/// status it must answer.
 fn next_request<'a>(
     rng: &mut Rng,
     seeded: &'a Seeded,
-) -> (Method, String, Option<&'a str>, String, StatusCode) {
+) -> (usize, (Method, String, Option<&'a str>, String, StatusCode)) {
     let id = seeded.ids[rng.below(seeded.ids.len())];
     let q = QUERIES[rng.below(QUERIES.len())];
     let f = FACETS[rng.below(FACETS.len())];
     let status = STATUSES[rng.below(STATUSES.len())];
     match rng.below(100) {
-        0..40 => get(format!("/api/v1/search?q={q}{f}&per_page=20")),
-        40..55 => get(format!("/recommendations?q={q}{f}")),
-        55..70 => get(format!("/recommendations/{id}")),
-        70..80 => get(format!("/api/v1/recommendations/{id}")),
+        0..40 => (0, get(format!("/api/v1/search?q={q}{f}&per_page=20"))),
+        40..55 => (1, get(format!("/recommendations?q={q}{f}"))),
+        55..70 => (2, get(format!("/recommendations/{id}"))),
+        70..80 => (3, get(format!("/api/v1/recommendations/{id}"))),
         80..90 => (
-            Method::POST,
-            format!("/api/v1/recommendations/{id}/status"),
-            Some(&seeded.status_token),
-            format!(r#"{{"status":"{status}","justification":"load test"}}"#),
-            StatusCode::NO_CONTENT,
+            4,
+            (
+                Method::POST,
+                format!("/api/v1/recommendations/{id}/status"),
+                Some(&seeded.status_token),
+                format!(r#"{{"status":"{status}","justification":"load test"}}"#),
+                StatusCode::NO_CONTENT,
+            ),
         ),
         _ => (
-            Method::POST,
-            format!("/api/v1/recommendations/{id}/assessments"),
-            Some(&seeded.assessment_token),
-            format!(r#"{{"status":"{status}","text":"load test assessment"}}"#),
-            StatusCode::CREATED,
+            5,
+            (
+                Method::POST,
+                format!("/api/v1/recommendations/{id}/assessments"),
+                Some(&seeded.assessment_token),
+                format!(r#"{{"status":"{status}","text":"load test assessment"}}"#),
+                StatusCode::CREATED,
+            ),
         ),
     }
 }
@@ -333,8 +343,8 @@ fn get<'a>(path: String) -> (Method, String, Option<&'a str>, String, StatusCode
 
 #[derive(Default)]
 struct Outcome {
-    /// Microseconds, one per answered request.
-    latencies: Vec<u32>,
+    /// Microseconds, one per answered request, with the request's kind.
+    latencies: Vec<(u8, u32)>,
     errors: u64,
     first_error: Option<String>,
 }
@@ -359,8 +369,8 @@ async fn client(
     let mut out = Outcome::default();
     let mut sender = None;
     while Instant::now() < until {
-        let (method, path, token, body, expected) = if healthz_only {
-            get("/healthz".into())
+        let (kind, (method, path, token, body, expected)) = if healthz_only {
+            (0, get("/healthz".into()))
         } else {
             next_request(&mut rng, &seeded)
         };
@@ -390,8 +400,8 @@ async fn client(
         .await;
         match result {
             Ok((status, _)) if status == expected => {
-                out.latencies
-                    .push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                out.latencies.push((kind as u8, us));
             }
             Ok((status, body)) => {
                 out.errors += 1;
@@ -451,16 +461,34 @@ async fn run(
     if let Some(e) = first_error {
         eprintln!("first error ({errors} in all): {e}");
     }
-    latencies.sort_unstable();
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+    let at = |sorted: &[u32], q: f64| {
+        sorted
+            .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
             .map_or(f64::NAN, |&us| f64::from(us) / 1000.0)
     };
+    if !healthz_only {
+        // Where the time goes: each kind's share of the requests and its latencies.
+        for (k, name) in KINDS.iter().enumerate() {
+            let mut own: Vec<u32> = latencies
+                .iter()
+                .filter(|l| usize::from(l.0) == k)
+                .map(|l| l.1)
+                .collect();
+            own.sort_unstable();
+            eprintln!(
+                "    {name:<14} {:>6} requests  p50 {:>8.2} ms  p99 {:>8.2} ms",
+                own.len(),
+                at(&own, 0.50),
+                at(&own, 0.99)
+            );
+        }
+    }
+    let mut all: Vec<u32> = latencies.iter().map(|l| l.1).collect();
+    all.sort_unstable();
     Ok(Measured {
-        per_second: latencies.len() as f64 / elapsed,
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: at(&all, 0.50),
+        p99_ms: at(&all, 0.99),
         errors,
     })
 }
