@@ -295,7 +295,13 @@ impl SearchIndex {
             limits,
         };
         let limit = q.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        // The collectors hold offset + limit documents (the sorted ones allocate it at
+        // once): past the last document a page is empty anyway, so the offset stops there.
+        // Unbounded, page 801,213 of 499 asked for 25 GB and the process aborted.
+        let offset = q
+            .offset
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+        let top = TopDocs::with_limit(limit).and_offset(offset);
         let words = !q.text.trim().is_empty();
         let (total, addresses, facet_counts) = match (q.sort, words) {
             (Sort::Relevance, true) => {

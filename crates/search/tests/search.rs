@@ -174,6 +174,16 @@ async fn finds_counts_and_follows_the_database() -> TestResult {
         ..q("", &[])
     })?;
     assert_eq!((page2.total, page2.hits.len()), (4, 2));
+    // A page far past the end is empty, in every order, without holding that many places.
+    for sort in [Sort::Relevance, Sort::Newest, Sort::Paragraph] {
+        let far = index.search(&SearchQuery {
+            offset: 801_213 * 499,
+            limit: 499,
+            sort,
+            ..q("", &[])
+        })?;
+        assert_eq!((far.total, far.hits.len()), (4, 0), "{sort:?}");
+    }
 
     // A change in the database reaches the index at the next sync, once.
     assert_eq!(
