@@ -321,6 +321,27 @@ pub(crate) fn check_move(
     Ok(())
 }
 
+/// Whether a recommendation (of the state `of`, `None` when there is no such record) may
+/// join a cluster of `state`: it must exist and be made to the same state.
+pub(crate) fn check_member_state(
+    cluster: i64,
+    state: &str,
+    id: RecommendationId,
+    of: Option<&str>,
+) -> crate::Result<()> {
+    match of {
+        None => Err(crate::StoreError::NotFound(format!(
+            "recommendation {}",
+            id.0
+        ))),
+        Some(of) if of != state => Err(crate::StoreError::Invalid(format!(
+            "recommendation {} was made to {of}, cluster {cluster} is of {state}",
+            id.0
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
 /// A stored link row; a kind or decision this version does not know is corruption.
 pub(crate) fn link_from_row(
     from: i64,

@@ -16,8 +16,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
 use crate::clusters::{
-    check_move, link_from_row, plan_clusters, plan_links, ClusterRow, ClusterTarget, NewCluster,
-    StoredCluster, StoredMember,
+    check_member_state, check_move, link_from_row, plan_clusters, plan_links, ClusterRow,
+    ClusterTarget, NewCluster, StoredCluster, StoredMember,
 };
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
@@ -1201,13 +1201,22 @@ impl Store for PostgresStore {
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        if tx
-            .query_opt("SELECT id FROM clusters WHERE id = $1", &[&cluster])
+        let state: String = tx
+            .query_opt("SELECT state_code FROM clusters WHERE id = $1", &[&cluster])
             .await?
-            .is_none()
+            .ok_or_else(|| StoreError::NotFound(format!("cluster {cluster}")))?
+            .try_get(0)?;
+        let of: Option<String> = match tx
+            .query_opt(
+                "SELECT state_code FROM recommendations WHERE id = $1",
+                &[&id.0],
+            )
+            .await?
         {
-            return Err(StoreError::NotFound(format!("cluster {cluster}")));
-        }
+            Some(row) => Some(row.try_get(0)?),
+            None => None,
+        };
+        check_member_state(cluster, &state, id, of.as_deref())?;
         tx.execute(
             "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES ($1, $2, $3, $4)
              ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",

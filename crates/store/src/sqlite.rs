@@ -18,8 +18,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::clusters::{
-    check_move, link_from_row, plan_clusters, plan_links, ClusterRow, ClusterTarget, NewCluster,
-    StoredCluster, StoredMember,
+    check_member_state, check_move, link_from_row, plan_clusters, plan_links, ClusterRow,
+    ClusterTarget, NewCluster, StoredCluster, StoredMember,
 };
 use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
@@ -1203,12 +1203,16 @@ impl Store for SqliteStore {
         let actor = actor.to_string();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let known: Option<i64> = tx
-                .query_row("SELECT id FROM clusters WHERE id = ?1", [cluster], |r| r.get(0))
+            let state: Option<String> = tx
+                .query_row("SELECT state_code FROM clusters WHERE id = ?1", [cluster], |r| r.get(0))
                 .optional()?;
-            if known.is_none() {
+            let Some(state) = state else {
                 return Err(StoreError::NotFound(format!("cluster {cluster}")));
-            }
+            };
+            let of: Option<String> = tx
+                .query_row("SELECT state_code FROM recommendations WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional()?;
+            check_member_state(cluster, &state, id, of.as_deref())?;
             tx.execute(
                 "INSERT INTO cluster_members (cluster_id, recommendation_id, decided_by, removed) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (cluster_id, recommendation_id) DO UPDATE SET decided_by = excluded.decided_by, removed = excluded.removed",

@@ -504,6 +504,12 @@ async fn clusters_and_links(
         store.rename_cluster("ana", 999_999, "x").await,
         Err(StoreError::NotFound(_))
     ));
+    assert!(matches!(
+        store
+            .set_cluster_member("ana", cluster.id, RecommendationId(999_999), true)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 
     // The same run again: the person's title and members stand, nothing changes.
     let touched = store
