@@ -16,11 +16,11 @@ use rightstrack_store::ClusterTarget;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{local_redirect, Viewer};
+use crate::auth::Viewer;
 use crate::error::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized};
 use crate::extract::{ApiJson, ApiPath};
 use crate::i18n::Ui;
-use crate::pages::render;
+use crate::pages::{after_form, render};
 use crate::plans::Fields;
 use crate::{ApiError, AppState};
 
@@ -366,10 +366,7 @@ pub async fn rename_form(
         Ok::<_, ApiError>(plan_path(state, id))
     }
     .await;
-    match result {
-        Ok(path) => local_redirect(&path),
-        Err(e) => e.page(ui),
-    }
+    after_form(result, ui)
 }
 
 /// Moves the members ticked on a cluster's plan page (or all of them, `whole`) into the
@@ -417,10 +414,7 @@ pub async fn move_form(
         Ok::<_, ApiError>(plan_path(state, into))
     }
     .await;
-    match result {
-        Ok(path) => local_redirect(&path),
-        Err(e) => e.page(ui),
-    }
+    after_form(result, ui)
 }
 
 /// Confirms or rejects a link from a recommendation's page, then shows that page again.
@@ -445,13 +439,10 @@ pub async fn decide_form(
             .decide_link(viewer.actor(), from, to, decision)
             .await
             .map_err(ApiError::from_store_request)?;
-        Ok::<_, ApiError>(back)
+        Ok::<_, ApiError>(format!("/recommendations/{}#links", back.0))
     }
     .await;
-    match result {
-        Ok(back) => local_redirect(&format!("/recommendations/{}#links", back.0)),
-        Err(e) => e.page(ui),
-    }
+    after_form(result, ui)
 }
 
 fn state_of(code: &str) -> Result<StateCode, ApiError> {

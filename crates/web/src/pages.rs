@@ -25,6 +25,15 @@ pub(crate) fn render(template: &impl Template) -> Response {
     }
 }
 
+/// What a form's post answers: the page it leads to (a path of this site), or the error
+/// page saying what was wrong.
+pub(crate) fn after_form(result: Result<String, ApiError>, ui: Ui) -> Response {
+    match result {
+        Ok(path) => crate::auth::local_redirect(&path),
+        Err(e) => e.page(ui),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

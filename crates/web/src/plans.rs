@@ -22,9 +22,9 @@ use rightstrack_store::{
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use crate::auth::{local_redirect, Viewer};
+use crate::auth::Viewer;
 use crate::i18n::Ui;
-use crate::pages::render;
+use crate::pages::{after_form, render};
 use crate::tracking::today;
 use crate::{ApiError, AppState};
 
@@ -1455,14 +1455,13 @@ pub async fn assign_form(
             .assign(viewer.actor(), assign)
             .await
             .map_err(ApiError::from_store_request)?;
-        Ok::<_, ApiError>(shown)
+        Ok::<_, ApiError>(match shown {
+            Some(id) => format!("/institutions/{id}"),
+            None => "/institutions".to_string(),
+        })
     }
     .await;
-    match result {
-        Ok(Some(id)) => local_redirect(&format!("/institutions/{id}")),
-        Ok(None) => local_redirect("/institutions"),
-        Err(e) => e.page(ui),
-    }
+    after_form(result, ui)
 }
 
 #[derive(Template)]
@@ -1569,15 +1568,14 @@ pub async fn action_form(
             .create_action(viewer.actor(), action)
             .await
             .map_err(ApiError::from_store_request)?;
-        Ok::<_, ApiError>((first, institution))
+        Ok::<_, ApiError>(match (first, institution) {
+            (Some(rec), _) => format!("/recommendations/{rec}#implementation"),
+            (None, Some(i)) => format!("/institutions/{i}"),
+            (None, None) => "/institutions".to_string(),
+        })
     }
     .await;
-    match result {
-        Ok((Some(rec), _)) => local_redirect(&format!("/recommendations/{rec}#implementation")),
-        Ok((None, Some(i))) => local_redirect(&format!("/institutions/{i}")),
-        Ok((None, None)) => local_redirect("/institutions"),
-        Err(e) => e.page(ui),
-    }
+    after_form(result, ui)
 }
 
 #[cfg(test)]
