@@ -58,6 +58,8 @@ test("signed-in tracking pages have no serious accessibility problem", async () 
     ["institutions", "/institutions"],
     ["signals", "/states/XDL/signals"],
     ["new-action", "/actions/new"],
+    // A cluster's plan with the coordinator's forms: move, split, rename, merge.
+    ["cluster-plan", "/states/XDL/clusters/1"],
   ]);
   await context.close();
 });
