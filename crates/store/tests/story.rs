@@ -650,17 +650,16 @@ async fn cluster_moves(
             .map(|c| c.members.clone())
     };
     let invalid = |r: Result<i64, StoreError>| matches!(r, Err(StoreError::Invalid(_)));
+    // The machine's near-duplicate run, the same each time it runs.
+    let roma_run = || {
+        vec![NewCluster {
+            title: "Roma".into(),
+            members: vec![(roma, 1.0), (opcat, 0.3)],
+            shared_terms: Vec::new(),
+        }]
+    };
     store
-        .replace_clusters(
-            "system",
-            svn,
-            ClusterKind::NearDuplicate,
-            vec![NewCluster {
-                title: "Roma".into(),
-                members: vec![(roma, 1.0), (opcat, 0.3)],
-                shared_terms: Vec::new(),
-            }],
-        )
+        .replace_clusters("system", svn, ClusterKind::NearDuplicate, roma_run())
         .await?;
     let near = store
         .clusters(svn)
@@ -737,16 +736,7 @@ async fn cluster_moves(
         near
     );
     store
-        .replace_clusters(
-            "system",
-            svn,
-            ClusterKind::NearDuplicate,
-            vec![NewCluster {
-                title: "Roma".into(),
-                members: vec![(roma, 1.0), (opcat, 0.3)],
-                shared_terms: Vec::new(),
-            }],
-        )
+        .replace_clusters("system", svn, ClusterKind::NearDuplicate, roma_run())
         .await?;
     assert_eq!(members(&store.clusters(svn).await?, near), Some(vec![roma]));
     Ok(())

@@ -15,6 +15,22 @@ use rightstrack_store::NewCluster;
 
 type TestResult = Result<(), common::Error>;
 
+/// A link as a linking run proposes it.
+fn proposed(
+    from: RecommendationId,
+    to: RecommendationId,
+    kind: LinkKind,
+    score: f32,
+) -> RecommendationLink {
+    RecommendationLink {
+        from,
+        to,
+        kind,
+        score,
+        decision: Decision::Proposed,
+    }
+}
+
 #[tokio::test]
 async fn clusters_and_links_are_shown_and_decided() -> TestResult {
     let world = World::new().await?;
@@ -42,20 +58,8 @@ async fn clusters_and_links_are_shown_and_decided() -> TestResult {
             "test",
             svn,
             vec![
-                RecommendationLink {
-                    from: a,
-                    to: b,
-                    kind: LinkKind::Repeats,
-                    score: 0.9,
-                    decision: Decision::Proposed,
-                },
-                RecommendationLink {
-                    from: a,
-                    to: draft,
-                    kind: LinkKind::Related,
-                    score: 0.5,
-                    decision: Decision::Proposed,
-                },
+                proposed(a, b, LinkKind::Repeats, 0.9),
+                proposed(a, draft, LinkKind::Related, 0.5),
             ],
         )
         .await?;
@@ -201,17 +205,7 @@ async fn people_split_merge_and_decide_on_the_pages() -> TestResult {
         )
         .await?;
     store
-        .replace_links(
-            "test",
-            svn,
-            vec![RecommendationLink {
-                from: a,
-                to: b,
-                kind: LinkKind::Repeats,
-                score: 0.9,
-                decision: Decision::Proposed,
-            }],
-        )
+        .replace_links("test", svn, vec![proposed(a, b, LinkKind::Repeats, 0.9)])
         .await?;
     let cluster = store
         .clusters(svn)
