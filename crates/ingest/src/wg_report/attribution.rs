@@ -5,6 +5,8 @@
 
 use rightstrack_core::{State, StateCode};
 
+use super::notation::{self, Reading, Segment};
+
 /// One recommendation cut out of a paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
@@ -148,22 +150,6 @@ fn top_level_groups(text: &str) -> Vec<Group> {
         .collect()
 }
 
-/// A cut of the paragraph before splitting: its text, the group's states, and the
-/// character after the group (`/` marks alternatives).
-struct Raw {
-    text: String,
-    states: Vec<StateCode>,
-    unknown: Vec<String>,
-    then: Option<char>,
-    /// The words after the group continue this recommendation's sentence ("Ratify
-    /// (Chile) the Convention (Chile, Peru)"), rather than start another.
-    runs_on: bool,
-    /// The words before the group continue the clause before the previous group
-    /// ("Ratify the CRPD (Brazil) and the Optional Protocol thereto (Peru)"): they
-    /// qualify or extend it rather than start a recommendation of their own.
-    continues: bool,
-}
-
 /// Words that open the rest of a sentence interrupted by a state group: an object or a
 /// complement, not a new recommendation (which follows a separator or "and").
 const RUN_ON_WORDS: &[&str] = &[
@@ -183,9 +169,20 @@ fn runs_on(after: &str) -> bool {
         // "as soon as possible" continues; "as well as" starts another recommendation.
         return !after.trim_start().to_lowercase().starts_with("as well as");
     }
+    if lower == "to" {
+        // "to the Convention" continues; "to abolish …" starts another recommendation.
+        let next = after.trim_start()[2..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        return ["the", "a", "an", "its", "their", "all"].contains(&next)
+            || next.starts_with(char::is_uppercase);
+    }
     let acronym = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && word.chars().all(|c| !c.is_lowercase());
-    RUN_ON_WORDS.contains(&lower.as_str()) || acronym
+    // An adverb after a bare verb: "ratify (Peru) promptly (Bolivia) the ICRMW".
+    let adverb = lower.len() > 4 && lower.ends_with("ly") && word == lower;
+    RUN_ON_WORDS.contains(&lower.as_str()) || acronym || adverb
 }
 
 /// Splits a paragraph into its recommendations, one per parenthesised group of
@@ -193,7 +190,7 @@ fn runs_on(after: &str) -> bool {
 /// at the end of a recommendation, when they at least look like names (then they are
 /// reported as unknown rather than lost).
 pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
-    let mut raws: Vec<Raw> = Vec::new();
+    let mut segments: Vec<Segment> = Vec::new();
     let mut cursor = 0;
     for g in top_level_groups(paragraph) {
         let content = &paragraph[g.open + 1..g.close];
@@ -210,7 +207,7 @@ pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
             continue;
         }
         let text = &paragraph[cursor..g.open];
-        if let (Some(previous), true) = (raws.last_mut(), text.trim().is_empty()) {
+        if let (Some(previous), true) = (segments.last_mut(), text.trim().is_empty()) {
             // "(Uruguay) (Mali)": a second group for the same words.
             for s in states {
                 if !previous.states.contains(&s) {
@@ -218,43 +215,26 @@ pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
                 }
             }
             previous.unknown.extend(unknown);
-            previous.then = after;
             previous.runs_on = runs_on(&paragraph[g.close + 1..]);
             cursor = g.close + 1;
             continue;
         }
-        let continues = !raws.is_empty() && continues_clause(text);
-        raws.push(Raw {
+        segments.push(Segment {
             text: text.to_string(),
             states,
             unknown,
-            then: after,
             runs_on: runs_on(&paragraph[g.close + 1..]),
-            continues,
         });
         cursor = g.close + 1;
     }
-    let rest = &paragraph[cursor..];
-    if rest.chars().any(char::is_alphanumeric) {
-        match raws.last_mut() {
-            // Words after the last group belong to the recommendation before it.
-            Some(last) => {
-                last.text.push(' ');
-                last.text.push_str(rest);
-            }
-            None => raws.push(Raw {
-                text: rest.to_string(),
-                states: Vec::new(),
-                unknown: Vec::new(),
-                then: None,
-                runs_on: false,
-                continues: false,
-            }),
-        }
-    }
-    with_context(expand_alternatives(raws))
+    notation::read(segments, &paragraph[cursor..])
         .into_iter()
-        .flat_map(|(text, states, unknown)| {
+        .flat_map(|reading| {
+            let Reading {
+                text,
+                states,
+                unknown,
+            } = reading;
             super::forms::recommendations(&text)
                 .into_iter()
                 .map(move |text| Piece {
@@ -265,234 +245,6 @@ pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
         })
         .filter(|p| p.text.chars().any(char::is_alphabetic))
         .collect()
-}
-
-/// Words that open a qualifier or a further object of the clause before them
-/// ("…, including through …", "… and the Optional Protocol thereto", "… as soon as
-/// possible"), never a verb that starts another recommendation.
-const QUALIFIER_WORDS: &[&str] = &[
-    "the",
-    "a",
-    "an",
-    "its",
-    "their",
-    "of",
-    "on",
-    "in",
-    "for",
-    "with",
-    "at",
-    "by",
-    "from",
-    "into",
-    "both",
-    "such",
-    "as",
-    "without",
-    "including",
-    "inter",
-    "particularly",
-    "notably",
-    "especially",
-    "mainly",
-    "namely",
-    "through",
-    "within",
-    "under",
-    "according",
-    "thereto",
-    "which",
-    "where",
-    "while",
-    "whilst",
-    "signed",
-    "so",
-    "thereby",
-    "among",
-    "amongst",
-    "towards",
-    "toward",
-    "against",
-    "regarding",
-    "concerning",
-    "whose",
-    "who",
-    "when",
-    "before",
-    "after",
-    "until",
-    "if",
-    "where",
-    "taking",
-    "bearing",
-    "pursuant",
-    "consistent",
-    "along",
-    "via",
-    "beyond",
-    "following",
-    "other",
-    "all",
-];
-
-/// Whether the words between two state groups continue the clause before the first
-/// group (a qualifier, a further object) rather than start a recommendation: they do
-/// not follow a semicolon or a full stop, and their first word (after a comma, "and"
-/// or "or") is not a verb.
-fn continues_clause(text: &str) -> bool {
-    let t = text.trim_start();
-    if t.starts_with([';', '.', ':', '/']) {
-        return false;
-    }
-    let t = t.trim_start_matches([',', ' ']);
-    let lower = t.to_lowercase();
-    let t = ["and ", "or ", "as well as "]
-        .iter()
-        .find_map(|c| lower.strip_prefix(c))
-        .unwrap_or(&lower);
-    let first: String = t
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| c.is_alphanumeric())
-        .collect();
-    !first.is_empty() && QUALIFIER_WORDS.contains(&first.as_str())
-}
-
-/// Articles that open the object of a verb: where "Ratify the Rome Statute" splits
-/// into its verb and its object.
-const DETERMINERS: &[&str] = &["the", "a", "an", "its", "their"];
-
-/// A further item of a list of objects: after a comma, an article ("Ratify the CAT
-/// (Chile), the CRPD (Peru)").
-fn list_item(text: &str) -> bool {
-    let t = text.trim_start();
-    let Some(rest) = t.strip_prefix(',') else {
-        return false;
-    };
-    let rest = rest.trim_start();
-    let rest = rest.strip_prefix("and ").unwrap_or(rest).trim_start();
-    rest.split_whitespace()
-        .next()
-        .is_some_and(|w| DETERMINERS.contains(&w))
-}
-
-/// The verb of a clause: its words before the first article, when that comes within
-/// its first four words ("Consider ratifying the …" → "Consider ratifying").
-fn verb_of(clause: &str) -> Option<&str> {
-    let mut offset = 0;
-    for (n, word) in clause.split_inclusive(char::is_whitespace).enumerate() {
-        if n > 0 && DETERMINERS.contains(&word.trim()) {
-            return Some(clause[..offset].trim());
-        }
-        if n >= 4 {
-            return None;
-        }
-        offset += word.len();
-    }
-    None
-}
-
-/// Each recommendation whose words continue the clause before it gets that clause's
-/// words first: the states of "Ratify the CRPD (Brazil) and the Optional Protocol
-/// thereto (Peru) as soon as possible (Chile)" recommended, in turn, the words up to
-/// their group. A further item of a list of objects gets the clause's verb alone:
-/// "Ratify the CAT (Chile), the CRPD (Peru)" gives "Ratify the CRPD" to Peru.
-fn with_context(
-    pieces: Vec<(String, Vec<StateCode>, Vec<String>, bool)>,
-) -> Vec<(String, Vec<StateCode>, Vec<String>)> {
-    let mut out = Vec::with_capacity(pieces.len());
-    let mut context = String::new();
-    let mut clause = String::new();
-    for (text, states, unknown, continues) in pieces {
-        let text = if continues && !context.is_empty() {
-            let verb = if list_item(&text) {
-                verb_of(tidy(&clause).as_str()).map(str::to_string)
-            } else {
-                None
-            };
-            match verb {
-                Some(verb) => {
-                    let item = text.trim_start().trim_start_matches([',', ' ']);
-                    let item = item.strip_prefix("and ").unwrap_or(item);
-                    format!("{verb} {item}")
-                }
-                None => {
-                    let joined = text.trim_start();
-                    if joined.starts_with(',') {
-                        format!("{}{joined}", context.trim_end())
-                    } else {
-                        format!("{} {joined}", context.trim_end())
-                    }
-                }
-            }
-        } else {
-            clause.clone_from(&text);
-            text
-        };
-        context.clone_from(&text);
-        out.push((text, states, unknown));
-    }
-    out
-}
-
-/// "Ratify (Spain)/consider ratifying (Argentina) the Convention (Spain, Argentina)":
-/// verbs (one, or several separated by slashes), each with its states, and the words
-/// after the last of them, which run on without a separator, shared by all: each verb
-/// gets those words.
-/// Alternatives that each have their own object ("Ratify the ICRMW (Egypt)/Accede to
-/// the ICRMW (Uruguay);") stay as they are.
-fn expand_alternatives(raws: Vec<Raw>) -> Vec<(String, Vec<StateCode>, Vec<String>, bool)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < raws.len() {
-        let mut j = i;
-        while j < raws.len() && raws[j].then == Some('/') {
-            j += 1;
-        }
-        let runs_on = raws.get(j).is_some_and(|r| r.runs_on);
-        // Without alternatives, "Ratify (Chile) the Convention (Chile, Peru)": the
-        // shared words are the verb's only when their group repeats the verb's states;
-        // otherwise they continue the clause ("… thereto (Peru) as soon as possible
-        // (Chile)").
-        let shares = j > i
-            || raws
-                .get(j + 1)
-                .is_some_and(|tail| raws[i].states.iter().any(|s| tail.states.contains(s)));
-        if j + 1 < raws.len() && runs_on && shares {
-            let tail = &raws[j + 1];
-            for r in &raws[i..=j] {
-                out.push((
-                    format!("{} {}", r.text, tail.text),
-                    r.states.clone(),
-                    r.unknown.clone(),
-                    false,
-                ));
-            }
-            // States in the shared part's group that made none of the alternatives.
-            let extra: Vec<StateCode> = tail
-                .states
-                .iter()
-                .copied()
-                .filter(|s| !raws[i..=j].iter().any(|r| r.states.contains(s)))
-                .collect();
-            if !extra.is_empty() {
-                out.push((tail.text.clone(), extra, Vec::new(), false));
-            }
-            i = j + 2;
-            continue;
-        }
-        let r = &raws[i];
-        out.push((
-            r.text.clone(),
-            r.states.clone(),
-            r.unknown.clone(),
-            r.continues,
-        ));
-        i += 1;
-    }
-    out
 }
 
 /// The text of one recommendation as it is stored: without the punctuation and the

@@ -14,6 +14,7 @@ pub mod dialogue;
 pub mod extract;
 pub mod forms;
 pub mod layout;
+pub mod notation;
 pub mod section;
 
 use std::sync::OnceLock;
@@ -276,7 +277,8 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
     for item in &items {
         parsed.rows_read += 1;
         let location = format!("page {}, paragraph {}", item.page, item.label);
-        for piece in attribution::split_recommendations(&item.text) {
+        let (words, response) = split_response(&item.text, state);
+        for piece in attribution::split_recommendations(words) {
             for name in &piece.unknown {
                 parsed.warnings.push(problem(
                     location.clone(),
@@ -300,6 +302,7 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
                 rec.position = Some(position);
                 rec.position_source = Some(document.symbol.clone());
             }
+            rec.position_explanation = response.map(str::to_string);
             parsed.recommendations.push(rec);
         }
     }
@@ -326,6 +329,32 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         parsed.recommendations.push(rec);
     }
     Ok(parsed)
+}
+
+/// A paragraph cut before the comment the state under review printed after the
+/// recommendation's state group ("… (Spain); San Marino is not in a position to accept the
+/// recommendation above, because …", "… (Canada): The Dominican Republic does not accept
+/// …"): the comment is the state's explanation of its position, not words recommended.
+fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ';' | '.' | ':' if depth == 0 && text[..i].trim_end().ends_with(')') => {
+                let after = text[i + 1..].trim_start();
+                let words: Vec<&str> = after.split_whitespace().take(6).collect();
+                let names_state = (1..=words.len()).any(|n| {
+                    State::by_name(&words[..n].join(" ")).is_some_and(|s| s.code == state)
+                });
+                if names_state {
+                    return (&text[..i], Some(after.trim_end()));
+                }
+            }
+            _ => {}
+        }
+    }
+    (text, None)
 }
 
 #[cfg(test)]
@@ -388,6 +417,24 @@ mod tests {
             pages,
             from_pdf: true,
         }
+    }
+
+    #[test]
+    fn the_states_comment_after_a_recommendation_is_its_explanation() {
+        let chile = StateCode::parse("CHL").unwrap_or_else(|e| panic!("{e}"));
+        let (words, response) = split_response(
+            "Abolish the death penalty (Norway); Chile is not in a position to accept the recommendation above, because (a) …",
+            chile,
+        );
+        assert_eq!(words, "Abolish the death penalty (Norway)");
+        assert_eq!(
+            response,
+            Some("Chile is not in a position to accept the recommendation above, because (a) …")
+        );
+        // Another state's name after a group starts a recommendation, not a comment.
+        let (words, response) = split_response("Ratify the CAT (Peru). Peru also asked …", chile);
+        assert!(response.is_none());
+        assert!(words.ends_with("asked …"));
     }
 
     #[test]

@@ -146,8 +146,12 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
                 let (missed, extra) = fidelity::misses(&parsed.recommendations, rows);
                 for (i, sim) in missed {
                     let row = &rows[i];
+                    let printed = document
+                        .as_ref()
+                        .is_some_and(|d| d.presence(&row.text) >= PRINTED);
                     println!(
-                        "  MISSED {sim:.2} [{}] {}",
+                        "  MISSED {sim:.2} {} [{}] {}",
+                        if printed { "printed  " } else { "rewritten" },
                         row.state.map(|s| s.to_string()).unwrap_or_default(),
                         row.text
                     );

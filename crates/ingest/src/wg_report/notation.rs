@@ -1,0 +1,753 @@
+//! The compact notation of the reports: one sentence holds the recommendations of several
+//! states, each state group in parentheses closing the words that state recommended.
+//!
+//! ```text
+//! Consider ratifying (Mauritius)/ratify (Argentina) as soon as possible (France)/in the
+//! near future (United Kingdom) the Optional Protocol to the Convention against Torture
+//! ```
+//!
+//! A sentence is read as a row of **slots**. A slot holds **alternatives**: words separated
+//! by "/" ("Consider ratifying (…)/ratify (…)"), or verbs joined by "and" where the first
+//! has no object of its own ("Sign (Spain) and ratify (Austria, Spain)"). A slot after
+//! another qualifies or extends it ("as soon as possible", ", in accordance with …", "and
+//! the Optional Protocol thereto", "the Convention …" after a bare verb). Words after the
+//! last group that run on without a separator are the object of the whole sentence, and an
+//! alternative with an object lends it to the bare verbs before it ("consider acceding to
+//! (Algeria)/ratify ICRMW (Chile)").
+//!
+//! Each state recommended, slot by slot up to the last slot naming it, the alternative it
+//! is named in (or, where it is named in none, the one written last, which its words
+//! qualify), then the shared object: above, Mauritius "Consider ratifying the Optional
+//! Protocol …", France "Ratify as soon as possible the Optional Protocol …".
+
+use rightstrack_core::StateCode;
+
+use super::attribution::tidy;
+use super::forms::without_subject;
+
+/// Words of a paragraph closed by one state group.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// The words since the previous group, with the separator that follows that group.
+    pub text: String,
+    pub states: Vec<StateCode>,
+    /// Names in the group that match no state, for warnings.
+    pub unknown: Vec<String>,
+    /// The words after the group continue the sentence without a separator ("Ratify
+    /// (Chile) the Convention …", "… moratorium (Belgium) on the death penalty").
+    pub runs_on: bool,
+}
+
+/// One recommendation read from the notation: its words and who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub text: String,
+    pub states: Vec<StateCode>,
+    pub unknown: Vec<String>,
+}
+
+/// How a segment relates to the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Starts a recommendation of its own (after ";", or a verb after "and" or ",").
+    New,
+    /// Another alternative of the same slot ("/ratify …").
+    Alternative,
+    /// A further verb of a bare verb before it: "Sign (Spain) and ratify (Spain, Austria)".
+    Coordinate,
+    /// Qualifies or extends the slot before it.
+    Extends,
+    /// "/and establish …": extends the slot before it, and a further "/and …" is an
+    /// alternative of that extension.
+    ExtendsWithSlashAnd,
+    /// A further item of a list of objects (", the CED"): its states recommended the
+    /// verb of the clause before it with this object.
+    ListItem,
+}
+
+/// Reads the segments of a paragraph, and the words after its last group, into
+/// recommendations, one per distinct text, each with the states that made it.
+pub fn read(segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
+    let rest = rest.trim();
+    let has_rest = rest.chars().any(char::is_alphanumeric);
+    if segments.is_empty() {
+        return if has_rest {
+            vec![Reading {
+                text: rest.to_string(),
+                states: Vec::new(),
+                unknown: Vec::new(),
+            }]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut segments = segments;
+    let links = links(&segments);
+    // Words after the last group that run on are the object of its whole sentence;
+    // after a separator they belong to the last recommendation alone.
+    let shared_rest = if has_rest && segments.last().is_some_and(|s| s.runs_on) {
+        Some(rest.to_string())
+    } else {
+        if has_rest {
+            if let Some(last) = segments.last_mut() {
+                last.text = join(&last.text, rest);
+            }
+        }
+        None
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < segments.len() {
+        let end = (start + 1..segments.len())
+            .find(|&k| links[k] == Link::New)
+            .unwrap_or(segments.len());
+        let last_sentence = end == segments.len();
+        let tail = if last_sentence {
+            shared_rest.as_deref()
+        } else {
+            None
+        };
+        out.extend(read_sentence(
+            &mut segments[start..end],
+            &links[start..end],
+            tail,
+        ));
+        start = end;
+    }
+    out
+}
+
+fn links(segments: &[Segment]) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::with_capacity(segments.len());
+    for (k, segment) in segments.iter().enumerate() {
+        let link = match k.checked_sub(1) {
+            None => Link::New,
+            Some(p) => link(&segments[p], links[p], segment),
+        };
+        links.push(link);
+    }
+    links
+}
+
+fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
+    let t = segment.text.trim_start();
+    if let Some(after) = t.strip_prefix('/') {
+        let after = after.trim_start().to_lowercase();
+        if after.starts_with("and ") || after.starts_with("as well as ") {
+            return if matches!(previous_link, Link::ExtendsWithSlashAnd) {
+                Link::Alternative
+            } else {
+                Link::ExtendsWithSlashAnd
+            };
+        }
+        return Link::Alternative;
+    }
+    if t.starts_with([';', '.', ':']) {
+        return Link::New;
+    }
+    if previous.runs_on && t.starts_with(|c: char| c.is_alphanumeric()) {
+        return Link::Extends;
+    }
+    if continues_clause(t) {
+        // "ratify the ICESCR (Romania, Brazil) and the OP-CAT (Romania, Brazil, United
+        // Kingdom)": states named again recommended a further object, not the two together.
+        let named_again = segment.states.iter().any(|s| previous.states.contains(s));
+        return if list_item(t) || (named_again && and_item(t)) {
+            Link::ListItem
+        } else {
+            Link::Extends
+        };
+    }
+    let lower = t.trim_start_matches([',', ' ']).to_lowercase();
+    if lacks_object(&previous.text) {
+        if lower.starts_with("and ") || lower.starts_with("and/or ") {
+            return Link::Coordinate;
+        }
+        if lower.starts_with("or ") {
+            return Link::Alternative;
+        }
+    }
+    Link::New
+}
+
+/// A slot: its alternatives (indexes into the sentence's segments) and the object lent to
+/// them by the alternative that has one.
+struct Slot {
+    alternatives: Vec<usize>,
+    object: Option<String>,
+}
+
+impl Slot {
+    fn of(segment: usize) -> Self {
+        Slot {
+            alternatives: vec![segment],
+            object: None,
+        }
+    }
+}
+
+fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -> Vec<Reading> {
+    let mut slots: Vec<Slot> = Vec::new();
+    for (k, link) in links.iter().enumerate() {
+        match (link, slots.last_mut()) {
+            (Link::Alternative | Link::Coordinate, Some(slot)) => slot.alternatives.push(k),
+            (Link::ListItem, Some(slot)) => {
+                // ", the CED (France)": the verb of the slot with this object.
+                let first = without_subject(&tidy(&segments[slot.alternatives[0]].text));
+                match verb_of(&first) {
+                    Some(verb) => {
+                        let item = segments[k].text.trim_start().trim_start_matches([',', ' ']);
+                        let item = item.strip_prefix("and ").unwrap_or(item);
+                        segments[k].text = format!("{verb} {item}");
+                        slot.alternatives.push(k);
+                    }
+                    None => slots.push(Slot::of(k)),
+                }
+            }
+            _ => slots.push(Slot::of(k)),
+        }
+    }
+    for slot in &mut slots {
+        lend_object(slot, segments);
+    }
+
+    // Who made what: known states and, per segment, its unrecognised names.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Agent {
+        State(StateCode),
+        Unknown(usize),
+    }
+    let in_segment = |agent: Agent, k: usize| match agent {
+        Agent::State(s) => segments[k].states.contains(&s),
+        Agent::Unknown(u) => u == k,
+    };
+    let mut agents: Vec<Agent> = Vec::new();
+    for (k, segment) in segments.iter().enumerate() {
+        for &s in &segment.states {
+            if !agents.contains(&Agent::State(s)) {
+                agents.push(Agent::State(s));
+            }
+        }
+        if !segment.unknown.is_empty() || segment.states.is_empty() {
+            agents.push(Agent::Unknown(k));
+        }
+    }
+    let last_slot = |agent: Agent| {
+        slots
+            .iter()
+            .rposition(|slot| slot.alternatives.iter().any(|&k| in_segment(agent, k)))
+            .unwrap_or(0)
+    };
+    // Earlier recommendations first: by the last slot an agent is named in.
+    agents.sort_by_key(|&a| last_slot(a));
+
+    let mut out: Vec<Reading> = Vec::new();
+    for agent in agents {
+        let last = last_slot(agent);
+        let mut named_yet = false;
+        let mut variants = vec![String::new()];
+        for slot in slots.iter().take(last + 1) {
+            let named: Vec<usize> = slot
+                .alternatives
+                .iter()
+                .copied()
+                .filter(|&k| in_segment(agent, k))
+                .collect();
+            // A slot naming others: before the agent's first slot it is the clause the
+            // agent's words qualify; after it, another state's qualifier.
+            let is_named = !named.is_empty();
+            let chosen: Vec<usize> = match (named.is_empty(), named_yet) {
+                (false, _) => named,
+                (true, false) => slot.alternatives.last().copied().into_iter().collect(),
+                (true, true) => continue,
+            };
+            named_yet |= is_named;
+            let choices = choices(&chosen, links, segments);
+            variants = variants
+                .iter()
+                .flat_map(|v| choices.iter().map(move |c| join(v, c)))
+                .take(MAX_VARIANTS)
+                .collect();
+            if let Some(object) = &slot.object {
+                for v in &mut variants {
+                    *v = join(v, object);
+                }
+            }
+        }
+        // A bare verb takes the object written after it, without that slot's qualifiers:
+        // "Ratify (Spain), or consider ratifying (Costa Rica) the Rome Statute …
+        // including its Agreement on Privileges and Immunities (Slovakia)".
+        if tail.is_none() {
+            if let Some(next) = slots.get(last + 1) {
+                let object = object_phrase(&segments[next.alternatives[0]].text);
+                for v in &mut variants {
+                    if lacks_object(v) {
+                        *v = join(v, object);
+                    }
+                }
+            }
+        }
+        if let Some(tail) = tail {
+            for v in &mut variants {
+                *v = join(v, tail);
+            }
+        }
+        for text in variants {
+            let at = match out.iter().position(|r| r.text == text) {
+                Some(at) => at,
+                None => {
+                    out.push(Reading {
+                        text,
+                        states: Vec::new(),
+                        unknown: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let reading = &mut out[at];
+            match agent {
+                Agent::State(s) => reading.states.push(s),
+                Agent::Unknown(k) => reading.unknown.extend(segments[k].unknown.iter().cloned()),
+            }
+        }
+    }
+    out
+}
+
+/// A state named in two alternatives of one slot made two recommendations, unless the
+/// second verb is coordinated with the first ("Sign (Spain) and ratify (Spain)").
+const MAX_VARIANTS: usize = 8;
+
+fn choices(chosen: &[usize], links: &[Link], segments: &[Segment]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (n, &k) in chosen.iter().enumerate() {
+        let text = &segments[k].text;
+        let follows_previous = n > 0 && chosen[n - 1] + 1 == k && links[k] == Link::Coordinate;
+        match (follows_previous, out.last_mut()) {
+            (true, Some(last)) => *last = join(last, text),
+            _ => out.push(text.clone()),
+        }
+    }
+    out
+}
+
+/// The bare verbs of a slot ("consider acceding to (Algeria)/consider the ratification of
+/// (Azerbaijan)/ratify ICRMW (Chile)") take the object of the alternative written after
+/// them, which keeps its verb alone.
+fn lend_object(slot: &mut Slot, segments: &mut [Segment]) {
+    let Some(&last) = slot.alternatives.last() else {
+        return;
+    };
+    let bare_before = slot.alternatives[..slot.alternatives.len() - 1]
+        .iter()
+        .any(|&k| lacks_object(&segments[k].text));
+    if !bare_before || lacks_object(&segments[last].text) {
+        return;
+    }
+    let text = segments[last].text.clone();
+    if let Some((verb, object)) = split_verb(&text) {
+        segments[last].text = verb.to_string();
+        slot.object = Some(object.to_string());
+    }
+}
+
+/// The object a bare verb takes from the words after it: up to the first qualifier.
+fn object_phrase(text: &str) -> &str {
+    let t = text.trim_start();
+    // ASCII lower-casing keeps byte offsets.
+    let lower = t.to_ascii_lowercase();
+    let end = [
+        ",",
+        ";",
+        " including ",
+        " in particular",
+        " inter alia",
+        " as soon as ",
+    ]
+    .iter()
+    .filter_map(|q| lower.find(q))
+    .min()
+    .unwrap_or(t.len());
+    &t[..end]
+}
+
+/// Joins two pieces of a sentence: a separator opening the second stays as written, a
+/// "/" of an alternative goes.
+fn join(a: &str, b: &str) -> String {
+    let b = b.trim_start();
+    let b = b.strip_prefix('/').unwrap_or(b).trim_start();
+    let a = a.trim_end();
+    if a.is_empty() {
+        b.to_string()
+    } else if b.starts_with([',', ';', '.', ':']) {
+        format!("{a}{b}")
+    } else {
+        format!("{a} {b}")
+    }
+}
+
+/// Words that open a qualifier or a further object of the clause before them
+/// ("…, including through …", "… and the Optional Protocol thereto", "… as soon as
+/// possible"), never a verb that starts another recommendation.
+const QUALIFIER_WORDS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "its",
+    "their",
+    "of",
+    "on",
+    "in",
+    "for",
+    "with",
+    "at",
+    "by",
+    "from",
+    "into",
+    "both",
+    "such",
+    "as",
+    "without",
+    "including",
+    "inter",
+    "particularly",
+    "notably",
+    "especially",
+    "mainly",
+    "namely",
+    "through",
+    "within",
+    "under",
+    "according",
+    "thereto",
+    "which",
+    "where",
+    "while",
+    "whilst",
+    "signed",
+    "so",
+    "thereby",
+    "among",
+    "amongst",
+    "towards",
+    "toward",
+    "against",
+    "regarding",
+    "concerning",
+    "whose",
+    "who",
+    "when",
+    "before",
+    "after",
+    "until",
+    "if",
+    "taking",
+    "bearing",
+    "pursuant",
+    "consistent",
+    "along",
+    "via",
+    "beyond",
+    "following",
+    "other",
+    "all",
+];
+
+/// Whether the words between two state groups continue the clause before the first
+/// group (a qualifier, a further object) rather than start a recommendation: they do
+/// not follow a semicolon or a full stop, and their first word (after a comma, "and"
+/// or "or") is not a verb.
+fn continues_clause(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with([';', '.', ':', '/']) {
+        return false;
+    }
+    let t = t.trim_start_matches([',', ' ']);
+    let lower = t.to_lowercase();
+    let t = ["and ", "or ", "as well as "]
+        .iter()
+        .find_map(|c| lower.strip_prefix(c))
+        .unwrap_or(&lower);
+    let first: String = t
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    !first.is_empty() && QUALIFIER_WORDS.contains(&first.as_str())
+}
+
+/// Articles that open the object of a verb: where "Ratify the Rome Statute" splits
+/// into its verb and its object.
+const DETERMINERS: &[&str] = &["the", "a", "an", "its", "their"];
+
+/// A further item of a list of objects: after a comma, an article ("Ratify the CAT
+/// (Chile), the CRPD (Peru)").
+fn list_item(text: &str) -> bool {
+    let t = text.trim_start();
+    let Some(rest) = t.strip_prefix(',') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("and ").unwrap_or(rest).trim_start();
+    rest.split_whitespace()
+        .next()
+        .is_some_and(|w| DETERMINERS.contains(&w))
+}
+
+/// "and the …": a further object after "and" ("and its Optional Protocol" belongs to the
+/// object before it).
+fn and_item(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix("and ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .is_some_and(|w| ["the", "a", "an"].contains(&w))
+}
+
+/// The verb of a clause: its words before the first article, when that comes within
+/// its first four words ("Consider ratifying the …" → "Consider ratifying").
+fn verb_of(clause: &str) -> Option<&str> {
+    split_verb(clause).map(|(verb, _)| verb)
+}
+
+/// A clause cut into its verb and its object, where the object opens within its first
+/// five words with an article or a capitalised word ("accede to the ICRMW", "ratify
+/// ICRMW").
+fn split_verb(clause: &str) -> Option<(&str, &str)> {
+    let clause = clause.trim_start_matches(['/', ' ']);
+    let mut offset = 0;
+    for (n, word) in clause.split_inclusive(char::is_whitespace).enumerate() {
+        let bare = word.trim();
+        let opens_object = DETERMINERS.contains(&bare)
+            || bare.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+        if n > 0 && opens_object {
+            let verb = clause[..offset].trim();
+            return lacks_object(verb).then_some((verb, &clause[offset..]));
+        }
+        if n >= 5 {
+            return None;
+        }
+        offset += word.len();
+    }
+    None
+}
+
+/// Verbs that open recommendations and are not also common nouns, so that a clause ending
+/// in one has no object of its own ("Sign and ratify", "Consider").
+const VERBS: &[&str] = &[
+    "abolish",
+    "accede",
+    "accelerate",
+    "adhere",
+    "adopt",
+    "amend",
+    "combat",
+    "consider",
+    "continue",
+    "criminalize",
+    "decriminalize",
+    "eliminate",
+    "enact",
+    "enhance",
+    "ensure",
+    "establish",
+    "expedite",
+    "extend",
+    "finalize",
+    "finalise",
+    "guarantee",
+    "implement",
+    "intensify",
+    "introduce",
+    "investigate",
+    "join",
+    "maintain",
+    "prohibit",
+    "promote",
+    "prosecute",
+    "protect",
+    "pursue",
+    "ratify",
+    "redouble",
+    "reinforce",
+    "repeal",
+    "revise",
+    "sign",
+    "strengthen",
+    "undertake",
+    "withdraw",
+];
+
+/// Words a clause cannot end with when it has its object: "accede to", "the ratification of".
+const OPEN_ENDINGS: &[&str] = &["to", "of", "for", "on", "with", "from", "into", "by", "at"];
+
+/// Whether a clause is a bare verb, waiting for its object: it ends with a verb ("Sign
+/// and ratify"), the gerund of one ("consider ratifying"), a preposition ("accede to"),
+/// or is only adverbs ("Favourably").
+pub fn lacks_object(text: &str) -> bool {
+    let t = tidy(text);
+    let words: Vec<String> = t
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let gerund = last.strip_suffix("ing").is_some_and(|stem| {
+        VERBS.contains(&stem) || VERBS.iter().any(|v| v.strip_suffix('e') == Some(stem))
+    });
+    OPEN_ENDINGS.contains(&last.as_str())
+        || VERBS.contains(&last.as_str())
+        || gerund
+        || words.iter().all(|w| w.ends_with("ly"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_verbs_are_told_from_clauses_with_an_object() {
+        for bare in [
+            "Sign and ratify",
+            "/consider signing and/or ratifying",
+            "To accede to",
+            "consider the ratification of",
+            "Favourably",
+            "maintain and intensify",
+        ] {
+            assert!(lacks_object(bare), "{bare}");
+        }
+        for whole in [
+            "Ratify the CRPD",
+            "Improve human rights training",
+            "as soon as possible",
+            "Continue its efforts",
+        ] {
+            assert!(!lacks_object(whole), "{whole}");
+        }
+    }
+
+    /// (text, states) of each recommendation a paragraph holds.
+    fn read(paragraph: &str) -> Vec<(String, Vec<String>)> {
+        super::super::attribution::split_recommendations(paragraph)
+            .into_iter()
+            .map(|p| {
+                let states = p.states.iter().map(|s| s.as_str().to_string()).collect();
+                (p.text, states)
+            })
+            .collect()
+    }
+
+    fn rec(text: &str, states: &[&str]) -> (String, Vec<String>) {
+        (
+            text.to_string(),
+            states.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn alternatives_and_their_qualifiers_share_the_object_written_last() {
+        assert_eq!(
+            read("Consider ratifying (Ghana)/ratify (Peru, Chile) as soon as possible (France)/in the near future (Japan) the Convention on Enforced Disappearance;"),
+            [
+                rec("Consider ratifying the Convention on Enforced Disappearance", &["GHA"]),
+                rec("Ratify the Convention on Enforced Disappearance", &["PER", "CHL"]),
+                rec("Ratify as soon as possible the Convention on Enforced Disappearance", &["FRA"]),
+                rec("Ratify in the near future the Convention on Enforced Disappearance", &["JPN"]),
+            ]
+        );
+        assert_eq!(
+            read("To accede to (Czech Republic)/sign and ratify (Spain) the Optional Protocol to the Convention against Torture;"),
+            [
+                rec("Accede to the Optional Protocol to the Convention against Torture", &["CZE"]),
+                rec("Sign and ratify the Optional Protocol to the Convention against Torture", &["ESP"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_verb_borrows_the_object_of_the_alternative_after_it() {
+        assert_eq!(
+            read("Consider acceding to (Algeria)/ratify ICRMW (Chile, Nigeria), as recommended by the Committee on Migrant Workers (Algeria, Nigeria)."),
+            // A state named in the qualifier recommended its own words so qualified.
+            [
+                rec("Ratify ICRMW", &["CHL"]),
+                rec("Consider acceding to ICRMW, as recommended by the Committee on Migrant Workers", &["DZA"]),
+                rec("Ratify ICRMW, as recommended by the Committee on Migrant Workers", &["NGA"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn coordinated_verbs_and_adverbs_between_groups() {
+        assert_eq!(
+            read("Sign (Spain) and ratify (Austria, Spain) the Optional Protocol to CEDAW;"),
+            [
+                rec("Sign and ratify the Optional Protocol to CEDAW", &["ESP"]),
+                rec("Ratify the Optional Protocol to CEDAW", &["AUT"]),
+            ]
+        );
+        assert_eq!(
+            read("Consider favourably the ratification of (Mexico)/ratify (Peru) promptly (Bolivia) the ICRMW (Mexico, Peru, Bolivia);"),
+            [
+                rec("Consider favourably the ratification of the ICRMW", &["MEX"]),
+                rec("Ratify the ICRMW", &["PER"]),
+                rec("Ratify promptly the ICRMW", &["BOL"]),
+            ]
+        );
+        // "or" offers another verb; a bare verb takes the object without the qualifier
+        // another state added to it.
+        assert_eq!(
+            read("Ratify (Slovakia, Spain), or consider ratifying (Costa Rica) the Rome Statute including its Agreement on Privileges and Immunities (Slovakia);"),
+            [
+                rec("Ratify the Rome Statute", &["ESP"]),
+                rec("Consider ratifying the Rome Statute", &["CRI"]),
+                rec("Ratify the Rome Statute including its Agreement on Privileges and Immunities", &["SVK"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn states_named_again_recommended_each_object_of_a_list() {
+        assert_eq!(
+            read("Ratify the Rome Statute (Mexico, France), the Convention on Enforced Disappearance (Mexico, France) and the CRPD (Mexico);"),
+            [
+                rec("Ratify the Rome Statute", &["MEX", "FRA"]),
+                rec("Ratify the Convention on Enforced Disappearance", &["MEX", "FRA"]),
+                rec("Ratify the CRPD", &["MEX"]),
+            ]
+        );
+        assert_eq!(
+            read("Ratify the ICESCR (Romania, Brazil) and the OP-CAT (Romania, United Kingdom) at the earliest opportunity (United Kingdom);"),
+            [
+                rec("Ratify the ICESCR", &["ROU", "BRA"]),
+                rec("Ratify the OP-CAT", &["ROU"]),
+                rec("Ratify the OP-CAT at the earliest opportunity", &["GBR"]),
+            ]
+        );
+        // "and its Optional Protocol" belongs to the object before it.
+        assert_eq!(
+            read("Expedite ratification of the CAT (France, Mexico) and its Optional Protocol (France);"),
+            [
+                rec("Expedite ratification of the CAT", &["MEX"]),
+                rec("Expedite ratification of the CAT and its Optional Protocol", &["FRA"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn verbs_split_from_their_object() {
+        assert_eq!(split_verb("ratify ICRMW"), Some(("ratify", "ICRMW")));
+        assert_eq!(
+            split_verb("/accede to the Convention"),
+            Some(("accede to", "the Convention"))
+        );
+        assert_eq!(split_verb("Take measures to end it"), None);
+    }
+}
