@@ -180,9 +180,11 @@ fn runs_on(after: &str) -> bool {
     }
     let acronym = word.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && word.chars().all(|c| !c.is_lowercase());
-    // An adverb after a bare verb: "ratify (Peru) promptly (Bolivia) the ICRMW".
+    // An adverb or a gerund after a bare verb: "ratify (Peru) promptly (Bolivia) the
+    // ICRMW", "consider (Chile), with priority, (Italy) ratifying the CRPD".
     let adverb = lower.len() > 4 && lower.ends_with("ly") && word == lower;
-    RUN_ON_WORDS.contains(&lower.as_str()) || acronym || adverb
+    let gerund = word == lower && lower.ends_with("ing") && notation::lacks_object(&lower);
+    RUN_ON_WORDS.contains(&lower.as_str()) || acronym || adverb || gerund
 }
 
 /// Splits a paragraph into its recommendations, one per parenthesised group of

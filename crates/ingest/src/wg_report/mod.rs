@@ -341,7 +341,7 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            ';' | '.' | ':' if depth == 0 && text[..i].trim_end().ends_with(')') => {
+            ';' | '.' | ':' if depth == 0 && text[..i].contains(')') => {
                 let after = text[i + 1..].trim_start();
                 let words: Vec<&str> = after.split_whitespace().take(6).collect();
                 let names_state = (1..=words.len()).any(|n| {
@@ -421,7 +421,7 @@ mod tests {
 
     #[test]
     fn the_states_comment_after_a_recommendation_is_its_explanation() {
-        let chile = StateCode::parse("CHL").unwrap_or_else(|e| panic!("{e}"));
+        let chile = StateCode::parse("CHL").unwrap_or_else(|e| unreachable!("{e}"));
         let (words, response) = split_response(
             "Abolish the death penalty (Norway); Chile is not in a position to accept the recommendation above, because (a) …",
             chile,
@@ -431,6 +431,15 @@ mod tests {
             response,
             Some("Chile is not in a position to accept the recommendation above, because (a) …")
         );
+        let (words, response) = split_response(
+            "Sign (Spain) and ratify (Chile) the Optional Protocol; Chile is not in a position to accept it.",
+            chile,
+        );
+        assert_eq!(
+            words,
+            "Sign (Spain) and ratify (Chile) the Optional Protocol"
+        );
+        assert!(response.is_some());
         // Another state's name after a group starts a recommendation, not a comment.
         let (words, response) = split_response("Ratify the CAT (Peru). Peru also asked …", chile);
         assert!(response.is_none());

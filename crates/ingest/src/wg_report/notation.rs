@@ -277,13 +277,23 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
         // A bare verb takes the object written after it, without that slot's qualifiers:
         // "Ratify (Spain), or consider ratifying (Costa Rica) the Rome Statute …
         // including its Agreement on Privileges and Immunities (Slovakia)".
-        if tail.is_none() {
-            if let Some(next) = slots.get(last + 1) {
-                let object = object_phrase(&segments[next.alternatives[0]].text);
-                for v in &mut variants {
-                    if lacks_object(v) {
-                        *v = join(v, object);
-                    }
+        // Slots qualifying the verb ("as soon as possible (France)") are passed over.
+        let own_words = slots[last]
+            .alternatives
+            .iter()
+            .rev()
+            .find(|&&k| in_segment(agent, k))
+            .map(|&k| segments[k].text.as_str())
+            .unwrap_or_default();
+        let complement = slots[last + 1..]
+            .iter()
+            .map(|slot| segments[slot.alternatives[0]].text.as_str())
+            .find(|text| opens_complement(text));
+        if let (None, Some(complement)) = (tail, complement) {
+            for v in &mut variants {
+                if lacks_object(v) || is_adverbial(own_words) {
+                    let object = object_phrase(complement);
+                    *v = join(v, without_repeated_verb(v, object));
                 }
             }
         }
@@ -351,24 +361,84 @@ fn lend_object(slot: &mut Slot, segments: &mut [Segment]) {
     }
 }
 
-/// The object a bare verb takes from the words after it: up to the first qualifier.
+/// The object a bare verb takes from the words after it: up to the first qualifier or
+/// further clause (", and create …", ", allowing …", "; …", " including …"), so that a
+/// comma inside a title ("Cruel, Inhuman or Degrading Treatment") stays.
 fn object_phrase(text: &str) -> &str {
     let t = text.trim_start();
-    // ASCII lower-casing keeps byte offsets.
-    let lower = t.to_ascii_lowercase();
-    let end = [
-        ",",
-        ";",
-        " including ",
-        " in particular",
-        " inter alia",
-        " as soon as ",
-    ]
-    .iter()
-    .filter_map(|q| lower.find(q))
-    .min()
-    .unwrap_or(t.len());
-    &t[..end]
+    for (i, c) in t.char_indices() {
+        let rest = &t[i + c.len_utf8()..];
+        let next = first_word(rest);
+        let stops = match c {
+            ';' => true,
+            ',' => {
+                ["and", "or"].contains(&next.as_str())
+                    || QUALIFIER_WORDS.contains(&next.as_str())
+                    || (next.ends_with("ing") && next.len() > 5)
+            }
+            ' ' => {
+                ["including", "inter"].contains(&next.as_str()) || rest.starts_with("as soon as")
+            }
+            _ => false,
+        };
+        if stops {
+            return &t[..i];
+        }
+    }
+    t
+}
+
+fn first_word(text: &str) -> String {
+    text.trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '-')
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Words that can complete a bare verb: an object ("the Convention …", "ICRMW") or the
+/// gerund of one ("ratifying the CRPD" after "consider").
+fn opens_complement(text: &str) -> bool {
+    let t = text.trim_start().trim_start_matches(['/', ',', ' ']);
+    let word: String = t.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let lower = word.to_lowercase();
+    DETERMINERS.contains(&lower.as_str())
+        || word.starts_with(char::is_uppercase)
+        || (lower.ends_with("ing") && lacks_object(&lower))
+}
+
+/// A state's own words that only qualify the verb (", with priority,", "as soon as
+/// possible"): it recommended the verb so qualified, with the object written after.
+fn is_adverbial(own_words: &str) -> bool {
+    let t = own_words.trim();
+    continues_clause(t)
+        && t.split_whitespace().count() <= 5
+        && !t
+            .split_whitespace()
+            .any(|w| DETERMINERS.contains(&w.to_lowercase().as_str()))
+}
+
+/// "consider the possibility of ratifying" + "ratifying the CRPD": the gerund is not said
+/// twice; "consider" + "ratifying the CRPD" keeps it.
+fn without_repeated_verb<'a>(clause: &str, complement: &'a str) -> &'a str {
+    // The clause's last verb, past its qualifiers (", with priority,").
+    let last_verb = clause
+        .split_whitespace()
+        .rev()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .find(|w| lacks_object(w) && !OPEN_ENDINGS.contains(&w.as_str()) && !w.ends_with("ly"))
+        .unwrap_or_default();
+    let takes_gerund = ["consider", "continue"].contains(&last_verb.as_str());
+    let t = complement.trim_start();
+    let first = first_word(t);
+    if !takes_gerund && first.ends_with("ing") && lacks_object(&first) {
+        t[first.len()..].trim_start()
+    } else {
+        t
+    }
 }
 
 /// Joins two pieces of a sentence: a separator opening the second stays as written, a
@@ -709,6 +779,27 @@ mod tests {
                 rec("Ratify the Rome Statute", &["ESP"]),
                 rec("Consider ratifying the Rome Statute", &["CRI"]),
                 rec("Ratify the Rome Statute including its Agreement on Privileges and Immunities", &["SVK"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn qualifiers_and_gerunds_between_groups() {
+        assert_eq!(
+            read("Consider the possibility of signing (Argentina)/consider (Chile, China), with priority, (Italy) ratifying the CRPD, and ensuring its full implementation (Chile);"),
+            [
+                rec("Consider the possibility of signing the CRPD", &["ARG"]),
+                rec("Consider ratifying the CRPD", &["CHN"]),
+                rec("Consider, with priority, ratifying the CRPD", &["ITA"]),
+                rec("Consider ratifying the CRPD, and ensuring its full implementation", &["CHL"]),
+            ]
+        );
+        // The object ends where a further clause begins, not at a comma of a title.
+        assert_eq!(
+            read("Ratify (Chile) as soon as possible (France) the Optional Protocol to the Convention against Torture and Other Cruel, Inhuman or Degrading Treatment, and create a national mechanism (France);"),
+            [
+                rec("Ratify the Optional Protocol to the Convention against Torture and Other Cruel, Inhuman or Degrading Treatment", &["CHL"]),
+                rec("Ratify as soon as possible the Optional Protocol to the Convention against Torture and Other Cruel, Inhuman or Degrading Treatment, and create a national mechanism", &["FRA"]),
             ]
         );
     }
