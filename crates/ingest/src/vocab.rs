@@ -291,33 +291,65 @@ pub fn state_named(name: &str) -> Option<StateCode> {
 }
 
 /// The outermost balanced parenthesised groups of `text`, as byte offsets of `(` and `)`.
+/// A parenthesis a typo leaves open, "(Paraguay (Argentina);", ends where the next one
+/// opens, so that the groups after it are still read.
 pub fn paren_groups(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut open = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => {
-                if depth == 0 {
-                    open = i;
+    let mut from = 0;
+    'scan: loop {
+        let mut depth = 0usize;
+        let mut open = 0;
+        let mut first_inner = None;
+        for (i, c) in text[from..].char_indices() {
+            let i = from + i;
+            match c {
+                '(' => {
+                    if depth == 0 {
+                        open = i;
+                        first_inner = None;
+                    } else if first_inner.is_none() {
+                        first_inner = Some(i);
+                    }
+                    depth += 1;
                 }
-                depth += 1;
-            }
-            ')' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push((open, i));
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push((open, i));
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        // Left open: close it before its first inner parenthesis and read on from there.
+        if depth > 0 {
+            if let Some(inner) = first_inner {
+                if text[..inner].ends_with(' ') {
+                    out.push((open, inner - 1));
+                    from = inner;
+                    continue 'scan;
+                }
+            }
+        }
+        return out;
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parenthesis_left_open_ends_at_the_next() {
+        let text = "Ratify CED (Spain); consider accession to CED (Paraguay (Argentina);";
+        let groups: Vec<&str> = paren_groups(text)
+            .into_iter()
+            .map(|(open, close)| &text[open + 1..close])
+            .collect();
+        assert_eq!(groups, ["Spain", "Paraguay", "Argentina"]);
+        let nested = "Peru (Iran (Islamic Republic of), Chile)";
+        assert_eq!(paren_groups(nested), [(5, nested.len() - 1)]);
+    }
 
     #[test]
     fn tags_by_code_label_or_new_label() {

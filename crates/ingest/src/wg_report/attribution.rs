@@ -187,6 +187,20 @@ fn runs_on(after: &str) -> bool {
     RUN_ON_WORDS.contains(&lower.as_str()) || acronym || adverb || gerund
 }
 
+/// Past the footnote call a report sets right after a group, "(Italy)4 ratifying …".
+fn after_footnote_call(paragraph: &str, at: usize) -> usize {
+    let digits = paragraph[at..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    let then = paragraph[at + digits..].chars().next();
+    if (1..=2).contains(&digits) && then.is_none_or(|c| !c.is_alphanumeric()) {
+        at + digits
+    } else {
+        at
+    }
+}
+
 /// Splits a paragraph into its recommendations, one per parenthesised group of
 /// recommending states. A parenthesis is a state group when its names are states, or,
 /// at the end of a recommendation, when they at least look like names (then they are
@@ -217,17 +231,17 @@ pub fn split_recommendations(paragraph: &str) -> Vec<Piece> {
                 }
             }
             previous.unknown.extend(unknown);
-            previous.runs_on = runs_on(&paragraph[g.close + 1..]);
-            cursor = g.close + 1;
+            cursor = after_footnote_call(paragraph, g.close + 1);
+            previous.runs_on = runs_on(&paragraph[cursor..]);
             continue;
         }
         segments.push(Segment {
             text: text.to_string(),
             states,
             unknown,
-            runs_on: runs_on(&paragraph[g.close + 1..]),
+            runs_on: runs_on(&paragraph[after_footnote_call(paragraph, g.close + 1)..]),
         });
-        cursor = g.close + 1;
+        cursor = after_footnote_call(paragraph, g.close + 1);
     }
     notation::read(segments, &paragraph[cursor..])
         .into_iter()

@@ -148,11 +148,14 @@ fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
     if previous.runs_on && t.starts_with(|c: char| c.is_alphanumeric()) {
         return Link::Extends;
     }
+    // "ratify the ICESCR (Romania, Brazil) and the OP-CAT (Romania, Brazil, United
+    // Kingdom)": states named again recommended a further object, not the two together.
+    let named_again = segment.states.iter().any(|s| previous.states.contains(s));
+    if named_again && and_item(t) {
+        return Link::ListItem;
+    }
     if continues_clause(t) {
-        // "ratify the ICESCR (Romania, Brazil) and the OP-CAT (Romania, Brazil, United
-        // Kingdom)": states named again recommended a further object, not the two together.
-        let named_again = segment.states.iter().any(|s| previous.states.contains(s));
-        return if list_item(t) || (named_again && and_item(t)) {
+        return if list_item(t) {
             Link::ListItem
         } else {
             Link::Extends
@@ -572,7 +575,7 @@ fn and_item(text: &str) -> bool {
     text.trim_start()
         .strip_prefix("and ")
         .and_then(|rest| rest.split_whitespace().next())
-        .is_some_and(|w| ["the", "a", "an"].contains(&w))
+        .is_some_and(|w| ["the", "a", "an"].contains(&w) || w.starts_with(char::is_uppercase))
 }
 
 /// The verb of a clause: its words before the first article, when that comes within
@@ -581,9 +584,13 @@ fn verb_of(clause: &str) -> Option<&str> {
     split_verb(clause).map(|(verb, _)| verb)
 }
 
+/// The longest verb phrase before an object: "Consider withdrawal of reservations with
+/// respect to".
+const MAX_VERB_WORDS: usize = 8;
+
 /// A clause cut into its verb and its object, where the object opens within its first
-/// five words with an article or a capitalised word ("accede to the ICRMW", "ratify
-/// ICRMW").
+/// words with an article or a capitalised word ("accede to the ICRMW", "ratify ICRMW")
+/// and the words before it wait for an object.
 fn split_verb(clause: &str) -> Option<(&str, &str)> {
     let clause = clause.trim_start_matches(['/', ' ']);
     let mut offset = 0;
@@ -595,7 +602,7 @@ fn split_verb(clause: &str) -> Option<(&str, &str)> {
             let verb = clause[..offset].trim();
             return lacks_object(verb).then_some((verb, &clause[offset..]));
         }
-        if n >= 5 {
+        if n >= MAX_VERB_WORDS {
             return None;
         }
         offset += word.len();
@@ -792,6 +799,14 @@ mod tests {
                 rec("Consider ratifying the CRPD", &["CHN"]),
                 rec("Consider, with priority, ratifying the CRPD", &["ITA"]),
                 rec("Consider ratifying the CRPD, and ensuring its full implementation", &["CHL"]),
+            ]
+        );
+        // A footnote call after a group is not a word of the recommendation.
+        assert_eq!(
+            read("Consider (Chile,1 China2), with priority, (Italy)3 ratifying the CRPD;"),
+            [
+                rec("Consider ratifying the CRPD", &["CHL", "CHN"]),
+                rec("Consider, with priority, ratifying the CRPD", &["ITA"]),
             ]
         );
         // The object ends where a further clause begins, not at a comma of a title.

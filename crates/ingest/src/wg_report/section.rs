@@ -137,6 +137,13 @@ pub fn classify(intro: &str) -> Grouping {
     if any(&[
         "not enjoy the support",
         "not enjoy support",
+        "cannot accept",
+        "can not accept",
+        "could not accept",
+        "not in a position to accept",
+        "does not support",
+        "did not support",
+        "cannot support",
         "not been accepted",
         "not accepted",
         "does not accept",
@@ -414,6 +421,10 @@ mod tests {
         assert_eq!(
             classify("The recommendations listed below have been examined by Kenya and enjoy its support:"),
             Grouping::Supported
+        );
+        assert_eq!(
+            classify("Pakistan considers that recommendations contained in paragraphs 23(b) and (f) … cannot accept them."),
+            Grouping::Noted
         );
         let text = lines(
             "II. Conclusions and/or recommendations\n 90. Text (Chile);\n Notes\n 1 The recommendation as read during the interactive dialogue: other words.",

@@ -170,6 +170,25 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
                         rec.text
                     );
                 }
+                if std::env::var_os("WG_DUMP").is_some() {
+                    for rec in &parsed.recommendations {
+                        let states: Vec<String> = rec
+                            .recommending_states
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect();
+                        println!(
+                            "  REC {} [{}] {}",
+                            rec.paragraph.as_deref().unwrap_or(""),
+                            states.join(","),
+                            rec.text
+                        );
+                    }
+                    for row in rows {
+                        let state = row.state.map(|s| s.to_string()).unwrap_or_default();
+                        println!("  ROW [{state}] {}", row.text);
+                    }
+                }
                 for w in &parsed.warnings {
                     println!("  WARN {}: {}", w.location, w.message);
                 }
