@@ -115,6 +115,30 @@ fn split_top_level<'a>(text: &'a str, separators: &[char]) -> Vec<&'a str> {
     parts
 }
 
+/// Words of the names of institutions and instruments, which a report also puts in
+/// parentheses ("the ICJ (International Commission of Jurists)"): no state's name has them.
+const INSTITUTION_WORDS: &[&str] = &[
+    "Commission",
+    "Committee",
+    "Council",
+    "Court",
+    "Convention",
+    "Covenant",
+    "Protocol",
+    "Jurists",
+    "Office",
+    "Organization",
+    "Organisation",
+    "Rapporteur",
+    "Programme",
+    "Agency",
+    "Fund",
+    "Institute",
+    "Association",
+    "Amnesty",
+    "Watch",
+];
+
 /// A name as a person writes one: capitalised words, with particles ("Iran (Islamic
 /// Republic of)", "Holy See"), not an acronym such as "ICCPR" and no digits.
 fn looks_like_name(name: &str) -> bool {
@@ -124,9 +148,13 @@ fn looks_like_name(name: &str) -> bool {
             .chars()
             .filter(|c| c.is_alphabetic())
             .all(char::is_uppercase);
+    let institution = words
+        .iter()
+        .any(|w| INSTITUTION_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphabetic())));
     !words.is_empty()
         && words.len() <= MAX_NAME_WORDS
         && !is_acronym
+        && !institution
         && !name.chars().any(|c| c.is_ascii_digit())
         && words.iter().all(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphabetic());

@@ -341,13 +341,9 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            ';' | '.' | ':' if depth == 0 && text[..i].contains(')') => {
+            ';' | '.' | ':' if depth == 0 && names_a_group(&text[..i]) => {
                 let after = text[i + 1..].trim_start();
-                let words: Vec<&str> = after.split_whitespace().take(6).collect();
-                let names_state = (1..=words.len()).any(|n| {
-                    State::by_name(&words[..n].join(" ")).is_some_and(|s| s.code == state)
-                });
-                if names_state {
+                if comments_as(after, state) {
                     return (&text[..i], Some(after.trim_end()));
                 }
             }
@@ -355,6 +351,59 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
         }
     }
     (text, None)
+}
+
+/// Whether words hold a group of recommending states.
+fn names_a_group(text: &str) -> bool {
+    crate::vocab::paren_groups(text)
+        .into_iter()
+        .any(|(open, close)| {
+            !attribution::resolve_states(&text[open + 1..close])
+                .0
+                .is_empty()
+        })
+}
+
+/// Whether a sentence is the state's own word: it opens with the state's name ("San
+/// Marino is not in a position …"), or names it as the subject of a verb of its first
+/// clause ("With respect to special procedures, Algeria will consider …").
+fn comments_as(sentence: &str, state: StateCode) -> bool {
+    const VERBS: &[&str] = &[
+        "is",
+        "was",
+        "has",
+        "had",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "cannot",
+        "could",
+        "considers",
+        "accepts",
+        "supports",
+        "rejects",
+        "notes",
+        "agrees",
+        "believes",
+    ];
+    let words: Vec<&str> = sentence.split_whitespace().take(12).collect();
+    let names_at = |start: usize| {
+        (start + 1..=words.len().min(start + 6)).find(|&end| {
+            State::by_name(&words[start..end].join(" ")).is_some_and(|s| s.code == state)
+        })
+    };
+    if names_at(0).is_some() {
+        return true;
+    }
+    (1..words.len()).any(|start| {
+        names_at(start).is_some_and(|end| {
+            words
+                .get(end)
+                .is_some_and(|w| VERBS.contains(&w.to_lowercase().as_str()))
+        })
+    })
 }
 
 #[cfg(test)]
@@ -440,6 +489,11 @@ mod tests {
             "Sign (Spain) and ratify (Chile) the Optional Protocol"
         );
         assert!(response.is_some());
+        let (words, _) = split_response(
+            "Pursue its efforts (Peru). With respect to special procedures, Chile will consider the requests.",
+            chile,
+        );
+        assert_eq!(words, "Pursue its efforts (Peru)");
         // Another state's name after a group starts a recommendation, not a comment.
         let (words, response) = split_response("Ratify the CAT (Peru). Peru also asked …", chile);
         assert!(response.is_none());

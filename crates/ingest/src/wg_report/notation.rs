@@ -57,6 +57,10 @@ enum Link {
     Coordinate,
     /// Qualifies or extends the slot before it.
     Extends,
+    /// Completes a bare verb before it for that verb's states, and is for its own states
+    /// a recommendation by itself: "Consider (Slovenia) issuing a standing invitation
+    /// (Uruguay)".
+    Completes,
     /// "/and establish …": extends the slot before it, and a further "/and …" is an
     /// alternative of that extension.
     ExtendsWithSlashAnd,
@@ -119,17 +123,27 @@ pub fn read(segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
 
 fn links(segments: &[Segment]) -> Vec<Link> {
     let mut links: Vec<Link> = Vec::with_capacity(segments.len());
+    let mut sentence_start = 0;
     for (k, segment) in segments.iter().enumerate() {
         let link = match k.checked_sub(1) {
             None => Link::New,
-            Some(p) => link(&segments[p], links[p], segment),
+            Some(p) => {
+                let has_verb =
+                    verb_of(&without_subject(&tidy(&segments[sentence_start].text))).is_some();
+                link(&segments[p], links[p], segment, has_verb)
+            }
         };
+        if link == Link::New {
+            sentence_start = k;
+        }
         links.push(link);
     }
     links
 }
 
-fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
+/// How a segment follows the one before it; `has_verb`: the sentence so far opens with a
+/// verb that further objects can take.
+fn link(previous: &Segment, previous_link: Link, segment: &Segment, has_verb: bool) -> Link {
     let t = segment.text.trim_start();
     if let Some(after) = t.strip_prefix('/') {
         let after = after.trim_start().to_lowercase();
@@ -142,7 +156,16 @@ fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
         }
         return Link::Alternative;
     }
-    if t.starts_with([';', '.', ':']) {
+    if let Some(after) = t.strip_prefix(';') {
+        // "To ratify ICCPR (Brazil); CEDAW (Brazil, Chile); the Optional Protocol to CEDAW
+        // (Brazil)": a list of objects of the verb before, not recommendations of their own.
+        return if has_verb && opens_object_item(after) {
+            Link::ListItem
+        } else {
+            Link::New
+        };
+    }
+    if t.starts_with(['.', ':']) {
         return Link::New;
     }
     if previous.runs_on && t.starts_with(|c: char| c.is_alphanumeric()) {
@@ -170,6 +193,16 @@ fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
             return Link::Alternative;
         }
     }
+    // "Consider (Slovenia) issuing a standing invitation …", "Favourably (Korea)
+    // consider ratifying …": words right after a bare verb or adverb complete it.
+    if t.starts_with(char::is_lowercase) && lacks_object(&previous.text) {
+        let shared = segment.states.iter().any(|s| previous.states.contains(s));
+        return if shared || is_adverb(&previous.text) {
+            Link::Extends
+        } else {
+            Link::Completes
+        };
+    }
     Link::New
 }
 
@@ -178,6 +211,8 @@ fn link(previous: &Segment, previous_link: Link, segment: &Segment) -> Link {
 struct Slot {
     alternatives: Vec<usize>,
     object: Option<String>,
+    /// States first named here recommended these words alone ([`Link::Completes`]).
+    standalone: bool,
 }
 
 impl Slot {
@@ -185,6 +220,7 @@ impl Slot {
         Slot {
             alternatives: vec![segment],
             object: None,
+            standalone: false,
         }
     }
 }
@@ -199,7 +235,10 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
                 let first = without_subject(&tidy(&segments[slot.alternatives[0]].text));
                 match verb_of(&first) {
                     Some(verb) => {
-                        let item = segments[k].text.trim_start().trim_start_matches([',', ' ']);
+                        let item = segments[k]
+                            .text
+                            .trim_start()
+                            .trim_start_matches([',', ';', ' ']);
                         let item = item.strip_prefix("and ").unwrap_or(item);
                         segments[k].text = format!("{verb} {item}");
                         slot.alternatives.push(k);
@@ -207,6 +246,10 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
                     None => slots.push(Slot::of(k)),
                 }
             }
+            (Link::Completes, _) => slots.push(Slot {
+                standalone: true,
+                ..Slot::of(k)
+            }),
             _ => slots.push(Slot::of(k)),
         }
     }
@@ -247,9 +290,14 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
     let mut out: Vec<Reading> = Vec::new();
     for agent in agents {
         let last = last_slot(agent);
+        let first = slots
+            .iter()
+            .position(|slot| slot.alternatives.iter().any(|&k| in_segment(agent, k)))
+            .unwrap_or(0);
+        let skip = if slots[first].standalone { first } else { 0 };
         let mut named_yet = false;
         let mut variants = vec![String::new()];
-        for slot in slots.iter().take(last + 1) {
+        for slot in slots.iter().take(last + 1).skip(skip) {
             let named: Vec<usize> = slot
                 .alternatives
                 .iter()
@@ -261,6 +309,15 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
             let is_named = !named.is_empty();
             let chosen: Vec<usize> = match (named.is_empty(), named_yet) {
                 (false, _) => named,
+                // Another state's adverb ("Favourably (Korea)") is not this one's words.
+                (true, false)
+                    if slot
+                        .alternatives
+                        .iter()
+                        .all(|&k| is_adverb(&segments[k].text)) =>
+                {
+                    continue
+                }
                 (true, false) => slot.alternatives.last().copied().into_iter().collect(),
                 (true, true) => continue,
             };
@@ -407,7 +464,7 @@ fn opens_complement(text: &str) -> bool {
     let lower = word.to_lowercase();
     DETERMINERS.contains(&lower.as_str())
         || word.starts_with(char::is_uppercase)
-        || (lower.ends_with("ing") && lacks_object(&lower))
+        || (lower.len() > 5 && lower.ends_with("ing"))
 }
 
 /// A state's own words that only qualify the verb (", with priority,", "as soon as
@@ -569,6 +626,20 @@ fn list_item(text: &str) -> bool {
         .is_some_and(|w| DETERMINERS.contains(&w))
 }
 
+/// Words after a semicolon that name a further object: an article or an instrument's
+/// acronym ("the Optional Protocol …", "and CAT"), not a verb.
+fn opens_object_item(text: &str) -> bool {
+    let t = text.trim_start();
+    let t = t.strip_prefix("and ").unwrap_or(t);
+    let word: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '-')
+        .collect();
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    let acronym = letters >= 3 && word.chars().all(|c| !c.is_lowercase());
+    ["the", "a", "an"].contains(&word.as_str()) || acronym
+}
+
 /// "and the …": a further object after "and" ("and its Optional Protocol" belongs to the
 /// object before it).
 fn and_item(text: &str) -> bool {
@@ -658,6 +729,19 @@ const VERBS: &[&str] = &[
 
 /// Words a clause cannot end with when it has its object: "accede to", "the ratification of".
 const OPEN_ENDINGS: &[&str] = &["to", "of", "for", "on", "with", "from", "into", "by", "at"];
+
+/// Words that are only adverbs: "Favourably", "/positively".
+fn is_adverb(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty() && words.iter().all(|w| w.len() > 4 && w.ends_with("ly"))
+}
 
 /// Whether a clause is a bare verb, waiting for its object: it ends with a verb ("Sign
 /// and ratify"), the gerund of one ("consider ratifying"), a preposition ("accede to"),
@@ -815,6 +899,35 @@ mod tests {
             [
                 rec("Ratify the Optional Protocol to the Convention against Torture and Other Cruel, Inhuman or Degrading Treatment", &["CHL"]),
                 rec("Ratify as soon as possible the Optional Protocol to the Convention against Torture and Other Cruel, Inhuman or Degrading Treatment, and create a national mechanism", &["FRA"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn words_after_a_bare_verb_complete_it() {
+        // The later states recommended the words after the verb by themselves.
+        assert_eq!(
+            read("Consider (Slovenia, Latvia) issuing a standing invitation to special procedures (Uruguay);"),
+            [
+                rec("Consider issuing a standing invitation to special procedures", &["SVN", "LVA"]),
+                rec("Issuing a standing invitation to special procedures", &["URY"]),
+            ]
+        );
+        // An adverb of one state qualifies the verb after it for that state alone.
+        assert_eq!(
+            read("Favourably (Mexico) consider ratifying the ICCPR (Brazil, Mexico);"),
+            [
+                rec("Favourably consider ratifying the ICCPR", &["MEX"]),
+                rec("Consider ratifying the ICCPR", &["BRA"]),
+            ]
+        );
+        // After a semicolon, an object of the verb before is another item of its list.
+        assert_eq!(
+            read("To ratify ICCPR (Brazil, Chile); CEDAW (Chile), the Optional Protocol to CEDAW (Brazil);"),
+            [
+                rec("Ratify ICCPR", &["BRA", "CHL"]),
+                rec("Ratify the Optional Protocol to CEDAW", &["BRA"]),
+                rec("Ratify CEDAW", &["CHL"]),
             ]
         );
     }
