@@ -68,8 +68,29 @@ fn footnote_start(lines: &[&str]) -> Option<usize> {
         if lower_half && after_blank && text_follows && bare_number {
             return Some(i);
         }
+        if lower_half && text_follows && bare_number {
+            if let Some(start) = continued_footnote(lines, i) {
+                return Some(start);
+            }
+        }
     }
     None
+}
+
+/// A footnote run over from the page before sits above the page's first footnote
+/// number: a short block, set off from the body by blank lines and indented as the
+/// footnote text below the number. Where it starts, if the lines above `number` are one.
+fn continued_footnote(lines: &[&str], number: usize) -> Option<usize> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let note_indent = indent(lines.get(number + 1)?);
+    let mut start = number;
+    while start > 0 && !lines[start - 1].trim().is_empty() {
+        start -= 1;
+    }
+    let block = &lines[start..number];
+    let set_off = start >= 2 && lines[start - 2].trim().is_empty();
+    let indented_as_note = block.iter().all(|l| indent(l) <= note_indent + 1);
+    (!block.is_empty() && block.len() <= 6 && set_off && indented_as_note).then_some(start)
 }
 
 /// The body lines of all pages, in reading order, without blank lines.
@@ -251,6 +272,23 @@ mod tests {
                 "6.  Adopt a law"
             ]
         );
+    }
+
+    #[test]
+    fn a_footnote_run_over_from_the_page_before_goes() {
+        let lines = [
+            "        97.  Call for assistance to the development process of the",
+            "        country (Chile);",
+            "",
+            "",
+            "  of the country (Chile).",
+            "3",
+            "  The recommendation as read during the interactive dialogue: more words.",
+        ];
+        assert_eq!(footnote_start(&lines), Some(4));
+        // Body text right above a number, without a gap, is not taken for a footnote.
+        let body = ["  5. Ratify the Convention", "  (Chile);", "3", "  Text"];
+        assert_eq!(continued_footnote(&body, 2), None);
     }
 
     #[test]
