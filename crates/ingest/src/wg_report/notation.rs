@@ -319,7 +319,21 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
                     continue
                 }
                 (true, false) => slot.alternatives.last().copied().into_iter().collect(),
-                (true, true) => continue,
+                // Another state's words after a bare verb of this one hold its object:
+                // "consider ratifying (Philippines) the ICRMW as a way … (Algeria)/and hold
+                // consultations (Philippines)".
+                (true, true) => {
+                    let text = &segments[slot.alternatives[0]].text;
+                    if opens_complement(text) {
+                        let object = object_phrase(text);
+                        for v in &mut variants {
+                            if lacks_object(v) {
+                                *v = join(v, without_repeated_verb(v, object));
+                            }
+                        }
+                    }
+                    continue;
+                }
             };
             named_yet |= is_named;
             let choices = choices(&chosen, links, segments);
@@ -437,7 +451,8 @@ fn object_phrase(text: &str) -> &str {
                     || (next.ends_with("ing") && next.len() > 5)
             }
             ' ' => {
-                ["including", "inter"].contains(&next.as_str()) || rest.starts_with("as soon as")
+                ["including", "inter"].contains(&next.as_str())
+                    || PURPOSE.iter().any(|p| rest.starts_with(p))
             }
             _ => false,
         };
@@ -447,6 +462,18 @@ fn object_phrase(text: &str) -> &str {
     }
     t
 }
+
+/// Words that open a purpose or a manner after an object, not part of it.
+const PURPOSE: &[&str] = &[
+    "as soon as",
+    "as a way",
+    "as a means",
+    "as a matter",
+    "with a view",
+    "in order to",
+    "so as to",
+    "so that",
+];
 
 fn first_word(text: &str) -> String {
     text.trim_start()
@@ -828,6 +855,18 @@ mod tests {
             [
                 rec("Accede to the Optional Protocol to the Convention against Torture", &["CZE"]),
                 rec("Sign and ratify the Optional Protocol to the Convention against Torture", &["ESP"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_verb_takes_its_object_from_another_states_words() {
+        assert_eq!(
+            read("Sign and ratify (Egypt)/consider ratifying (Algeria, Philippines) the ICRMW as a way of protecting migrants (Algeria)/and hold national consultations (Philippines)."),
+            [
+                rec("Sign and ratify the ICRMW", &["EGY"]),
+                rec("Consider ratifying the ICRMW as a way of protecting migrants", &["DZA"]),
+                rec("Consider ratifying the ICRMW and hold national consultations", &["PHL"]),
             ]
         );
     }
