@@ -343,7 +343,8 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
             ')' => depth = depth.saturating_sub(1),
             ';' | '.' | ':' if depth == 0 && names_a_group(&text[..i]) => {
                 let after = text[i + 1..].trim_start();
-                if comments_as(after, state) {
+                let last_words = !names_a_group(after);
+                if comments_as(after, state) || (last_words && speaks_for(after, state)) {
                     return (&text[..i], Some(after.trim_end()));
                 }
             }
@@ -351,6 +352,31 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
         }
     }
     (text, None)
+}
+
+/// Whether the words after the last group of a paragraph are the state's voice rather
+/// than more of the recommendation: a sentence, not a clause, that speaks of the state
+/// by its adjective or as "the Government", "we" ("In Ecuador, there are no laws …", "The
+/// Ecuadorian State has signed …", "The Constitution establishes …").
+fn speaks_for(sentence: &str, state: StateCode) -> bool {
+    let words: Vec<&str> = sentence.split_whitespace().take(12).collect();
+    if words.len() < 6 || !sentence.starts_with(char::is_uppercase) {
+        return false;
+    }
+    let name = state.state().name;
+    let stem: String = name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(5)
+        .collect();
+    let adjective = stem.chars().count() == 5 && words.iter().any(|w| w.starts_with(stem.as_str()));
+    let lower = sentence.to_lowercase();
+    let voice = ["the government", "the state ", "the constitution", "we "]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    adjective || voice
 }
 
 /// Whether words hold a group of recommending states.
@@ -494,6 +520,11 @@ mod tests {
             chile,
         );
         assert_eq!(words, "Pursue its efforts (Peru)");
+        let (words, _) = split_response(
+            "Abolish the death penalty (Norway); In Chile, there is no death penalty in law since 2001.",
+            chile,
+        );
+        assert_eq!(words, "Abolish the death penalty (Norway)");
         // Another state's name after a group starts a recommendation, not a comment.
         let (words, response) = split_response("Ratify the CAT (Peru). Peru also asked …", chile);
         assert!(response.is_none());

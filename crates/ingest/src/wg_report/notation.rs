@@ -406,7 +406,9 @@ fn choices(chosen: &[usize], links: &[Link], segments: &[Segment]) -> Vec<String
     let mut out: Vec<String> = Vec::new();
     for (n, &k) in chosen.iter().enumerate() {
         let text = &segments[k].text;
-        let follows_previous = n > 0 && chosen[n - 1] + 1 == k && links[k] == Link::Coordinate;
+        // "Accede to (Slovenia)/sign (Sweden) and ratify (Slovenia, Sweden) …": the
+        // coordinated verb joins whichever alternative the state chose before it.
+        let follows_previous = n > 0 && links[k] == Link::Coordinate;
         match (follows_previous, out.last_mut()) {
             (true, Some(last)) => *last = join(last, text),
             _ => out.push(text.clone()),
@@ -619,6 +621,7 @@ fn continues_clause(text: &str) -> bool {
     if t.starts_with([';', '.', ':', '/']) {
         return false;
     }
+    let after_comma = t.starts_with(',');
     let t = t.trim_start_matches([',', ' ']);
     let lower = t.to_lowercase();
     let t = ["and ", "or ", "as well as "]
@@ -632,7 +635,9 @@ fn continues_clause(text: &str) -> bool {
         .chars()
         .take_while(|c| c.is_alphanumeric())
         .collect();
-    !first.is_empty() && QUALIFIER_WORDS.contains(&first.as_str())
+    // A participle after a comma qualifies too: ", aiming at the abolition …".
+    let participle = after_comma && first.len() > 5 && first.ends_with("ing");
+    !first.is_empty() && (QUALIFIER_WORDS.contains(&first.as_str()) || participle)
 }
 
 /// Articles that open the object of a verb: where "Ratify the Rome Statute" splits
@@ -899,6 +904,16 @@ mod tests {
                 rec("Consider favourably the ratification of the ICRMW", &["MEX"]),
                 rec("Ratify the ICRMW", &["PER"]),
                 rec("Ratify promptly the ICRMW", &["BOL"]),
+            ]
+        );
+        // A coordinated verb joins whichever alternative a state chose before it; a
+        // participle after a comma qualifies the clause.
+        assert_eq!(
+            read("Accede to (Slovenia)/sign (Sweden) and ratify the Second Optional Protocol (Chile, Slovenia, Sweden), aiming at the abolition of the death penalty (Slovenia, Sweden);"),
+            [
+                rec("Ratify the Second Optional Protocol", &["CHL"]),
+                rec("Accede to and ratify the Second Optional Protocol, aiming at the abolition of the death penalty", &["SVN"]),
+                rec("Sign and ratify the Second Optional Protocol, aiming at the abolition of the death penalty", &["SWE"]),
             ]
         );
         // "or" offers another verb; a bare verb takes the object without the qualifier
