@@ -13,7 +13,7 @@ use rightstrack_ingest::{parse_bytes, Format};
 
 /// Floors a little under what the importer reaches (see the example wg_fidelity for the
 /// figures); a drop below them is a regression.
-const RECALL: f64 = 0.972;
+const RECALL: f64 = 0.973;
 const WHOLE_RECALL: f64 = 0.99;
 const PRECISION: f64 = 0.97;
 const ATTRIBUTION: f64 = 0.99;

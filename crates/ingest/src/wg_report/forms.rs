@@ -178,34 +178,48 @@ pub fn sub_items(text: &str) -> Vec<String> {
 }
 
 /// "That Algeria take …", "that the State strengthen …", "recommends that Algeria
-/// cooperate …", "encourages Algeria to review …" → "take …", "strengthen …",
-/// "cooperate …", "review …". A subject that is not the state ("recommends that steps
+/// cooperate …", "encourages Algeria to review …", "Peru should also consider …" →
+/// "take …", "strengthen …", "cooperate …", "review …", "consider …". A subject that is not the state ("recommends that steps
 /// be taken") stays.
 pub fn without_subject(text: &str) -> String {
     static THAT: OnceLock<Regex> = OnceLock::new();
+    static SHOULD: OnceLock<Regex> = OnceLock::new();
     static TO: OnceLock<Regex> = OnceLock::new();
     const SUBJECT: &str = r"(?:the\s+(?:[A-Z][\w\-]*\s+)?(?:State|Government|country|authorities)(?:\s+of\s+[A-Z][\w’'\-]*(?:\s+(?:[A-Z][\w\-]*|of|the|and))*)?|it|[A-Z][\w\-]*(?:\s+(?:[A-Z][\w\-]*|of|the|and))*)";
-    let t = text.trim_start();
-    let that = re(
-        &THAT,
-        &format!(
-            r"^(?i:(?:recommends|recommended)\s+)?(?i:that)\s+{SUBJECT}\s+(?:should\s+)?([a-z])"
+    // The words as stored: without the separator and conjunction that joined them to the
+    // recommendation before (". Peru should …", "and that Peru report …").
+    let t =
+        text.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '.' | ':'));
+    let t = ["and ", "And "]
+        .iter()
+        .find_map(|c| t.strip_prefix(c))
+        .unwrap_or(t);
+    let forms = [
+        (
+            &THAT,
+            format!(
+                r"^(?i:(?:recommends|recommended)\s+)?(?i:that)\s+{SUBJECT}\s+(?:should\s+)?([a-z])"
+            ),
         ),
-    );
-    if let Some(c) = that.captures(t) {
-        if let Some(verb) = c.get(1) {
-            return t[verb.start()..].to_string();
-        }
-    }
-    let to = re(
-        &TO,
-        &format!(
-            r"^(?i:encourages|encouraged|urges|urged|calls\s+upon|called\s+upon|invites|invited|recommends|recommended)\s+(?:to\s+)?{SUBJECT}\s+to\s+([a-z])"
+        (
+            &SHOULD,
+            format!(r"^{SUBJECT}\s+should\s+(?:also\s+|further\s+)?([a-z])"),
         ),
-    );
-    if let Some(c) = to.captures(t) {
-        if let Some(verb) = c.get(1) {
-            return t[verb.start()..].to_string();
+        (
+            &TO,
+            format!(
+                r"^(?i:encourages|encouraged|urges|urged|calls\s+upon|called\s+upon|invites|invited|recommends|recommended)\s+(?:to\s+)?{SUBJECT}\s+to\s+([a-z])"
+            ),
+        ),
+    ];
+    for (cell, pattern) in &forms {
+        let verb = re(cell, pattern).captures(t).and_then(|c| c.get(1));
+        if let Some(verb) = verb {
+            let rest = &t[verb.start()..];
+            // "that Mali be provided with …": the state is not the one acting.
+            if !rest.starts_with("be ") {
+                return rest.to_string();
+            }
         }
     }
     t.to_string()
@@ -260,10 +274,18 @@ mod tests {
             recommendations("Recommended to South Africa to ratify the Covenant"),
             ["ratify the Covenant"]
         );
-        // Not the state: the words stay.
+        assert_eq!(
+            recommendations("Peru should also consider developing a national policy"),
+            ["consider developing a national policy"]
+        );
+        // Not the state, or not the state acting: the words stay.
         assert_eq!(
             recommendations("That a national plan be adopted"),
             ["That a national plan be adopted"]
+        );
+        assert_eq!(
+            recommendations("and that Mali be provided with technical assistance"),
+            ["that Mali be provided with technical assistance"]
         );
     }
 

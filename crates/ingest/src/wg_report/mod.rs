@@ -344,7 +344,9 @@ fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
             ';' | '.' | ':' if depth == 0 && names_a_group(&text[..i]) => {
                 let after = text[i + 1..].trim_start();
                 let last_words = !names_a_group(after);
-                if comments_as(after, state) || (last_words && speaks_for(after, state)) {
+                let comment = comments_as(after, state)
+                    || (last_words && (speaks_for(after, state) || is_comment(after)));
+                if comment && !is_addressed(after) {
                     return (&text[..i], Some(after.trim_end()));
                 }
             }
@@ -377,6 +379,56 @@ fn speaks_for(sentence: &str, state: StateCode) -> bool {
         .iter()
         .any(|p| lower.starts_with(p));
     adjective || voice
+}
+
+/// A sentence after a paragraph's last group that does not open as a recommendation does
+/// (a verb, "That …", "To …", "It also recommended …") but as a statement ("As indicated in
+/// the national report, …", "This is not acceptable …", "There is no …"): the state's
+/// comment, which names no recommending state.
+fn is_comment(sentence: &str) -> bool {
+    const OPENINGS: &[&str] = &[
+        "As",
+        "In",
+        "This",
+        "These",
+        "Such",
+        "Since",
+        "There",
+        "We",
+        "Our",
+        "According",
+        "Although",
+        "While",
+        "However",
+        "Moreover",
+        "Given",
+        "Due",
+        "Under",
+        "Regarding",
+    ];
+    let first = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    sentence.split_whitespace().count() >= 6 && OPENINGS.contains(&first)
+}
+
+/// "Peru should also consider …", "Chile is encouraged to …": a recommendation with its
+/// subject, not the state's comment.
+fn is_addressed(sentence: &str) -> bool {
+    const ASKING: &[&str] = &[
+        "should",
+        "must",
+        "shall",
+        "encouraged",
+        "urged",
+        "invited",
+        "recommended",
+    ];
+    sentence
+        .split_whitespace()
+        .take(6)
+        .any(|w| ASKING.contains(&w.to_lowercase().as_str()))
 }
 
 /// Whether words hold a group of recommending states.
@@ -520,6 +572,11 @@ mod tests {
             chile,
         );
         assert_eq!(words, "Pursue its efforts (Peru)");
+        let (words, response) = split_response(
+            "Ratify the CAT (Peru). Chile should also consider a moratorium.",
+            chile,
+        );
+        assert!(response.is_none(), "{words}");
         let (words, _) = split_response(
             "Abolish the death penalty (Norway); In Chile, there is no death penalty in law since 2001.",
             chile,

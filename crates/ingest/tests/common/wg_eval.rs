@@ -194,6 +194,9 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
                             states.join(","),
                             rec.text
                         );
+                        if let Some(explanation) = &rec.position_explanation {
+                            println!("    EXPLANATION {explanation}");
+                        }
                     }
                     for row in rows {
                         let state = row.state.map(|s| s.to_string()).unwrap_or_default();
