@@ -211,7 +211,11 @@ fn block_names_states(lines: &[Line], from: usize) -> bool {
         text.push(' ');
         text.push_str(&line.text);
     }
-    super::attribution::split_recommendations(&text)
+    names_states(&text)
+}
+
+fn names_states(text: &str) -> bool {
+    super::attribution::split_recommendations(text)
         .iter()
         .any(|p| !p.states.is_empty() || !p.unknown.is_empty())
 }
@@ -299,6 +303,22 @@ pub fn items(section: &[Line], vocabulary: &HashSet<String>) -> Vec<Item> {
         let intro = join_lines(para.intro.iter().map(String::as_str), vocabulary);
         let grouping = classify(&intro);
         if para.items.is_empty() {
+            // "72. The following recommendations did not enjoy the support of Equatorial
+            // Guinea: Allow political parties … (United States).": one recommendation, not
+            // numbered, under its introduction.
+            if let Some((head, body)) = intro.split_once(':') {
+                let grouping = classify(head);
+                if grouping != Grouping::Unstated && names_states(body) {
+                    out.push(Item {
+                        label: para.number.to_string(),
+                        text: rightstrack_core::text::clean_text(body.trim()),
+                        page: para.page,
+                        grouping,
+                    });
+                    carried = grouping;
+                    continue;
+                }
+            }
             // "All recommendations … enjoy the support of Ecuador", after the list.
             let lower = intro.to_lowercase();
             if grouping == Grouping::Supported
@@ -336,7 +356,6 @@ pub fn items(section: &[Line], vocabulary: &HashSet<String>) -> Vec<Item> {
                 grouping,
             });
         }
-        let _ = para.page;
     }
     out
 }
@@ -394,6 +413,21 @@ mod tests {
             ]
         );
         assert_eq!(items[1].text, "Adopt a law on the ombudsman (Peru);");
+    }
+
+    #[test]
+    fn a_recommendation_not_numbered_under_its_introduction() {
+        let text = lines(
+            "72. The following recommendations did not enjoy the support of Ruritania:
+             Allow political parties to operate freely; and establish an independent
+             electoral body (Norway).
+             73. All conclusions and/or recommendations contained in the present report reflect the position of the submitting State(s).",
+        );
+        let items = items(&text, &HashSet::new());
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].label, "72");
+        assert_eq!(items[0].grouping, Grouping::Noted);
+        assert!(items[0].text.starts_with("Allow political parties"));
     }
 
     #[test]
