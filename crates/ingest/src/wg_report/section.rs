@@ -119,10 +119,14 @@ fn marker(text: &str) -> Option<(Marker, &str)> {
     if let Some(rest) = text.strip_prefix('\u{2022}') {
         return Some((Marker::Bullet, rest.trim_start()));
     }
-    if let Some(c) = re(&COMPOUND, r"^(\d{1,3})\.(\d{1,3})\.?(?:\s+|$)").captures(text) {
+    // "101.102.Strengthen …": some reports set no space after the number.
+    if let Some(c) = re(&COMPOUND, r"^(\d{1,3})\.(\d{1,3})(?:\.?\s+|\.?$|\.[A-Z(])").captures(text)
+    {
         let p = c[1].parse().ok()?;
         let k = c[2].parse().ok()?;
-        return Some((Marker::Compound(p, k), &text[c[0].len()..]));
+        let number_end = c.get(2).map_or(0, |m| m.end());
+        let rest = text[number_end..].trim_start_matches('.').trim_start();
+        return Some((Marker::Compound(p, k), rest));
     }
     if let Some(c) = re(&SIMPLE, r"^(\d{1,3})(?:\.\s*|\s{2,}|\.?$)").captures(text) {
         let n = c[1].parse().ok()?;
@@ -428,6 +432,22 @@ mod tests {
         assert_eq!(items[0].label, "72");
         assert_eq!(items[0].grouping, Grouping::Noted);
         assert!(items[0].text.starts_with("Allow political parties"));
+    }
+
+    #[test]
+    fn a_compound_number_with_no_space_after_it() {
+        let text = lines(
+            "101. The recommendations below enjoy the support of Ruritania:
+             101.1. Ratify the Convention (Chile);
+             101.2.Strengthen the fight against poverty (Senegal);",
+        );
+        let items = items(&text, &HashSet::new());
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].label, "101.2");
+        assert_eq!(
+            items[1].text,
+            "Strengthen the fight against poverty (Senegal);"
+        );
     }
 
     #[test]
