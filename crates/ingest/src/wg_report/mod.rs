@@ -274,8 +274,29 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         date: meta.date,
         title: Some(format!("{TITLE}: {}", state.state().name)),
     };
+    // The recommendations read from the item before, for a comment numbered as an item.
+    let mut previous_item = 0..0;
     for item in &items {
         parsed.rows_read += 1;
+        // "2. Costa Rica explained that it has not considered to date … the ratification
+        // of ICRMW.": the state's comment on the item before, numbered like an item.
+        let after_recommendations = parsed.recommendations[previous_item.clone()]
+            .iter()
+            .any(|r| !r.recommending_states.is_empty());
+        if after_recommendations
+            && !names_a_group(&item.text)
+            && opens_with_state(&item.text, state)
+            && !is_addressed(&item.text)
+        {
+            for rec in &mut parsed.recommendations[previous_item.clone()] {
+                rec.position_explanation = Some(match rec.position_explanation.take() {
+                    Some(earlier) => format!("{earlier} {}", item.text),
+                    None => item.text.clone(),
+                });
+            }
+            continue;
+        }
+        let first_of_item = parsed.recommendations.len();
         let location = format!("page {}, paragraph {}", item.page, item.label);
         let (words, response) = split_response(&item.text, state);
         for piece in attribution::split_recommendations(words) {
@@ -305,6 +326,7 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
             rec.position_explanation = response.map(str::to_string);
             parsed.recommendations.push(rec);
         }
+        previous_item = first_of_item..parsed.recommendations.len();
     }
     // Recommendations the section disposes of by reference to the dialogue.
     for found in dialogue::referenced(&lines[..range.start], section_lines, &vocabulary) {
@@ -413,6 +435,13 @@ fn is_comment(sentence: &str) -> bool {
     sentence.split_whitespace().count() >= 6 && OPENINGS.contains(&first)
 }
 
+/// Whether a sentence opens with the state's name ("Costa Rica explained that …").
+fn opens_with_state(sentence: &str, state: StateCode) -> bool {
+    let words: Vec<&str> = sentence.split_whitespace().take(6).collect();
+    (1..=words.len())
+        .any(|end| State::by_name(&words[..end].join(" ")).is_some_and(|s| s.code == state))
+}
+
 /// "Peru should also consider …", "Chile is encouraged to …": a recommendation with its
 /// subject, not the state's comment.
 fn is_addressed(sentence: &str) -> bool {
@@ -427,7 +456,7 @@ fn is_addressed(sentence: &str) -> bool {
     ];
     sentence
         .split_whitespace()
-        .take(6)
+        .take(12)
         .any(|w| ASKING.contains(&w.to_lowercase().as_str()))
 }
 
@@ -639,6 +668,38 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.message.contains("\"Ruritania\"") && w.location.contains("91.1")));
+        Ok(())
+    }
+
+    #[test]
+    fn a_comment_numbered_as_an_item_explains_the_one_before() -> Result<(), IngestError> {
+        let mut text = report();
+        let page = &mut text.pages[2];
+        let at = page
+            .iter()
+            .position(|l| l.contains("92.1."))
+            .unwrap_or(page.len());
+        page.insert(
+            at + 1,
+            "               92.2. Chile explained that it does not plan to reform its press law in the near future.".into(),
+        );
+        let parsed = parse_text("r.pdf", &text)?;
+        let labels: Vec<&str> = parsed
+            .recommendations
+            .iter()
+            .filter_map(|r| r.paragraph.as_deref())
+            .collect();
+        assert!(!labels.contains(&"92.2"), "{labels:?}");
+        let defamation = parsed
+            .recommendations
+            .iter()
+            .find(|r| r.paragraph.as_deref() == Some("92.1"));
+        assert_eq!(
+            defamation.and_then(|r| r.position_explanation.as_deref()),
+            Some(
+                "Chile explained that it does not plan to reform its press law in the near future."
+            )
+        );
         Ok(())
     }
 
