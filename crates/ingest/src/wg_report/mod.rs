@@ -10,6 +10,7 @@
 
 pub mod addendum;
 pub mod attribution;
+mod comment;
 pub mod dialogue;
 pub mod extract;
 pub mod forms;
@@ -283,11 +284,7 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         let after_recommendations = parsed.recommendations[previous_item.clone()]
             .iter()
             .any(|r| !r.recommending_states.is_empty());
-        if after_recommendations
-            && !names_a_group(&item.text)
-            && opens_with_state(&item.text, state)
-            && !is_addressed(&item.text)
-        {
+        if after_recommendations && comment::is_comment_item(&item.text, state) {
             for rec in &mut parsed.recommendations[previous_item.clone()] {
                 rec.position_explanation = Some(match rec.position_explanation.take() {
                     Some(earlier) => format!("{earlier} {}", item.text),
@@ -298,7 +295,7 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         }
         let first_of_item = parsed.recommendations.len();
         let location = format!("page {}, paragraph {}", item.page, item.label);
-        let (words, response) = split_response(&item.text, state);
+        let (words, response) = comment::split_response(&item.text, state);
         for piece in attribution::split_recommendations(words) {
             for name in &piece.unknown {
                 parsed.warnings.push(problem(
@@ -351,166 +348,6 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         parsed.recommendations.push(rec);
     }
     Ok(parsed)
-}
-
-/// A paragraph cut before the comment the state under review printed after the
-/// recommendation's state group ("… (Spain); San Marino is not in a position to accept the
-/// recommendation above, because …", "… (Canada): The Dominican Republic does not accept
-/// …"): the comment is the state's explanation of its position, not words recommended.
-fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ';' | '.' | ':' if depth == 0 && names_a_group(&text[..i]) => {
-                let after = text[i + 1..].trim_start();
-                let last_words = !names_a_group(after);
-                let comment = comments_as(after, state)
-                    || (last_words && (speaks_for(after, state) || is_comment(after)));
-                if comment && !is_addressed(after) {
-                    return (&text[..i], Some(after.trim_end()));
-                }
-            }
-            _ => {}
-        }
-    }
-    (text, None)
-}
-
-/// Whether the words after the last group of a paragraph are the state's voice rather
-/// than more of the recommendation: a sentence, not a clause, that speaks of the state
-/// by its adjective or as "the Government", "we" ("In Ecuador, there are no laws …", "The
-/// Ecuadorian State has signed …", "The Constitution establishes …").
-fn speaks_for(sentence: &str, state: StateCode) -> bool {
-    let words: Vec<&str> = sentence.split_whitespace().take(12).collect();
-    if words.len() < 6 || !sentence.starts_with(char::is_uppercase) {
-        return false;
-    }
-    let name = state.state().name;
-    let stem: String = name
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(5)
-        .collect();
-    let adjective = stem.chars().count() == 5 && words.iter().any(|w| w.starts_with(stem.as_str()));
-    let lower = sentence.to_lowercase();
-    let voice = ["the government", "the state ", "the constitution", "we "]
-        .iter()
-        .any(|p| lower.starts_with(p));
-    adjective || voice
-}
-
-/// A sentence after a paragraph's last group that does not open as a recommendation does
-/// (a verb, "That …", "To …", "It also recommended …") but as a statement ("As indicated in
-/// the national report, …", "This is not acceptable …", "There is no …"): the state's
-/// comment, which names no recommending state.
-fn is_comment(sentence: &str) -> bool {
-    const OPENINGS: &[&str] = &[
-        "As",
-        "In",
-        "This",
-        "These",
-        "Such",
-        "Since",
-        "There",
-        "We",
-        "Our",
-        "According",
-        "Although",
-        "While",
-        "However",
-        "Moreover",
-        "Given",
-        "Due",
-        "Under",
-        "Regarding",
-    ];
-    let first = sentence
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default();
-    sentence.split_whitespace().count() >= 6 && OPENINGS.contains(&first)
-}
-
-/// Whether a sentence opens with the state's name ("Costa Rica explained that …").
-fn opens_with_state(sentence: &str, state: StateCode) -> bool {
-    let words: Vec<&str> = sentence.split_whitespace().take(6).collect();
-    (1..=words.len())
-        .any(|end| State::by_name(&words[..end].join(" ")).is_some_and(|s| s.code == state))
-}
-
-/// "Peru should also consider …", "Chile is encouraged to …": a recommendation with its
-/// subject, not the state's comment.
-fn is_addressed(sentence: &str) -> bool {
-    const ASKING: &[&str] = &[
-        "should",
-        "must",
-        "shall",
-        "encouraged",
-        "urged",
-        "invited",
-        "recommended",
-    ];
-    sentence
-        .split_whitespace()
-        .take(12)
-        .any(|w| ASKING.contains(&w.to_lowercase().as_str()))
-}
-
-/// Whether words hold a group of recommending states.
-fn names_a_group(text: &str) -> bool {
-    crate::vocab::paren_groups(text)
-        .into_iter()
-        .any(|(open, close)| {
-            !attribution::resolve_states(&text[open + 1..close])
-                .0
-                .is_empty()
-        })
-}
-
-/// Whether a sentence is the state's own word: it opens with the state's name ("San
-/// Marino is not in a position …"), or names it as the subject of a verb of its first
-/// clause ("With respect to special procedures, Algeria will consider …").
-fn comments_as(sentence: &str, state: StateCode) -> bool {
-    const VERBS: &[&str] = &[
-        "is",
-        "was",
-        "has",
-        "had",
-        "does",
-        "did",
-        "will",
-        "would",
-        "can",
-        "cannot",
-        "could",
-        "considers",
-        "accepts",
-        "supports",
-        "rejects",
-        "notes",
-        "agrees",
-        "believes",
-    ];
-    let words: Vec<&str> = sentence.split_whitespace().take(12).collect();
-    let names_at = |start: usize| {
-        (start + 1..=words.len().min(start + 6)).find(|&end| {
-            State::by_name(&words[start..end].join(" ")).is_some_and(|s| s.code == state)
-        })
-    };
-    if names_at(0).is_some() {
-        return true;
-    }
-    (1..words.len()).any(|start| {
-        names_at(start).is_some_and(|end| {
-            words
-                .get(end)
-                .is_some_and(|w| VERBS.contains(&w.to_lowercase().as_str()))
-        })
-    })
 }
 
 #[cfg(test)]
@@ -573,48 +410,6 @@ mod tests {
             pages,
             from_pdf: true,
         }
-    }
-
-    #[test]
-    fn the_states_comment_after_a_recommendation_is_its_explanation() {
-        let chile = StateCode::parse("CHL").unwrap_or_else(|e| unreachable!("{e}"));
-        let (words, response) = split_response(
-            "Abolish the death penalty (Norway); Chile is not in a position to accept the recommendation above, because (a) …",
-            chile,
-        );
-        assert_eq!(words, "Abolish the death penalty (Norway)");
-        assert_eq!(
-            response,
-            Some("Chile is not in a position to accept the recommendation above, because (a) …")
-        );
-        let (words, response) = split_response(
-            "Sign (Spain) and ratify (Chile) the Optional Protocol; Chile is not in a position to accept it.",
-            chile,
-        );
-        assert_eq!(
-            words,
-            "Sign (Spain) and ratify (Chile) the Optional Protocol"
-        );
-        assert!(response.is_some());
-        let (words, _) = split_response(
-            "Pursue its efforts (Peru). With respect to special procedures, Chile will consider the requests.",
-            chile,
-        );
-        assert_eq!(words, "Pursue its efforts (Peru)");
-        let (words, response) = split_response(
-            "Ratify the CAT (Peru). Chile should also consider a moratorium.",
-            chile,
-        );
-        assert!(response.is_none(), "{words}");
-        let (words, _) = split_response(
-            "Abolish the death penalty (Norway); In Chile, there is no death penalty in law since 2001.",
-            chile,
-        );
-        assert_eq!(words, "Abolish the death penalty (Norway)");
-        // Another state's name after a group starts a recommendation, not a comment.
-        let (words, response) = split_response("Ratify the CAT (Peru). Peru also asked …", chile);
-        assert!(response.is_none());
-        assert!(words.ends_with("asked …"));
     }
 
     #[test]

@@ -168,32 +168,14 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
                     );
                 }
                 for (i, sim) in extra {
-                    let rec = &parsed.recommendations[i];
-                    let states: Vec<String> = rec
-                        .recommending_states
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect();
                     println!(
-                        "  EXTRA  {sim:.2} {} [{}] {}",
-                        rec.paragraph.as_deref().unwrap_or(""),
-                        states.join(","),
-                        rec.text
+                        "  EXTRA  {sim:.2} {}",
+                        described(&parsed.recommendations[i])
                     );
                 }
                 if std::env::var_os("WG_DUMP").is_some() {
                     for rec in &parsed.recommendations {
-                        let states: Vec<String> = rec
-                            .recommending_states
-                            .iter()
-                            .map(|s| s.to_string())
-                            .collect();
-                        println!(
-                            "  REC {} [{}] {}",
-                            rec.paragraph.as_deref().unwrap_or(""),
-                            states.join(","),
-                            rec.text
-                        );
+                        println!("  REC {}", described(rec));
                         if let Some(explanation) = &rec.position_explanation {
                             println!("    EXPLANATION {explanation}");
                         }
@@ -211,6 +193,21 @@ pub fn evaluate(path: &Path, truth: &Truth) -> FileResult {
         None => result.error = Some(format!("no ground truth for {} session {}", key.0, key.1)),
     }
     result
+}
+
+/// "93.4 [FRA,PER] Ratify …": a recommendation as the debug lines show it.
+fn described(rec: &rightstrack_core::NewRecommendation) -> String {
+    let states: Vec<String> = rec
+        .recommending_states
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    format!(
+        "{} [{}] {}",
+        rec.paragraph.as_deref().unwrap_or(""),
+        states.join(","),
+        rec.text
+    )
 }
 
 /// The reports, sorted by name.
