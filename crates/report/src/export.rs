@@ -32,6 +32,7 @@ pub const COLUMNS: &[&str] = &[
     "affected_persons",
     "cluster_id",
     "repeats",
+    "position_explanation",
 ];
 
 /// A recommendation flattened for export.
@@ -58,6 +59,8 @@ pub struct ExportRow {
     /// Ids of the earlier recommendations to the same state it repeats (stored links not
     /// rejected; the caller sets them).
     pub repeats: Vec<i64>,
+    /// The state's explanation of its position, as its report or addendum gives it.
+    pub position_explanation: Option<String>,
 }
 
 impl From<&Recommendation> for ExportRow {
@@ -103,6 +106,7 @@ impl From<&Recommendation> for ExportRow {
             affected_persons: tags(Taxonomy::AffectedPersons, false),
             cluster_id: None,
             repeats: Vec::new(),
+            position_explanation: r.position_explanation.clone(),
         }
     }
 }
@@ -133,6 +137,7 @@ impl ExportRow {
                 .map(i64::to_string)
                 .collect::<Vec<_>>()
                 .join(";"),
+            opt(self.position_explanation.clone()),
         ]
     }
 }
@@ -504,20 +509,25 @@ mod tests {
     }
 
     #[test]
-    fn clusters_and_repeats_close_the_row() -> std::io::Result<()> {
+    fn clusters_repeats_and_the_explanation_close_the_row() -> std::io::Result<()> {
         let mut out = Vec::new();
         let mut ex = Exporter::new(ExportFormat::Csv, &mut out, false)?;
         let mut row = ExportRow::from(&sample());
         row.cluster_id = Some(12);
         row.repeats = vec![3, 5];
+        row.position_explanation = Some("Supported in part".into());
         ex.write_row(&row)?;
         ex.write(&sample())?;
         ex.finish()?;
         let text = String::from_utf8_lossy(&out);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].ends_with(",affected_persons,cluster_id,repeats"));
-        assert!(lines[1].ends_with(",12,3;5"), "{}", lines[1]);
-        assert!(lines[2].ends_with(",,"), "{}", lines[2]);
+        assert!(lines[0].ends_with(",affected_persons,cluster_id,repeats,position_explanation"));
+        assert!(
+            lines[1].ends_with(",12,3;5,Supported in part"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].ends_with(",,,"), "{}", lines[2]);
         Ok(())
     }
 }
