@@ -295,7 +295,22 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         }
         let first_of_item = parsed.recommendations.len();
         let location = format!("page {}, paragraph {}", item.page, item.label);
-        let (words, response) = comment::split_response(&item.text, state);
+        let (words, mut response) = comment::split_response(&item.text, state);
+        // "The recommendations listed above enjoy the support of Morocco.", closing the
+        // last item: the position of every item above that has none, not an explanation.
+        if let Some(grouping) = response.and_then(section::grouping_of_the_list_above) {
+            if let Some(position) = grouping.position() {
+                for rec in parsed
+                    .recommendations
+                    .iter_mut()
+                    .filter(|r| r.position.is_none())
+                {
+                    rec.position = Some(position);
+                    rec.position_source = Some(document.symbol.clone());
+                }
+            }
+            response = None;
+        }
         for piece in attribution::split_recommendations(words) {
             for name in &piece.unknown {
                 parsed.warnings.push(problem(

@@ -135,6 +135,25 @@ fn marker(text: &str) -> Option<(Marker, &str)> {
     None
 }
 
+/// The grouping a sentence after a list gives the whole list ("The recommendations listed
+/// above enjoy the support of Morocco."), if it is such a sentence.
+pub fn grouping_of_the_list_above(sentence: &str) -> Option<Grouping> {
+    let lower = sentence.to_lowercase();
+    // The whole list, not some of its items ("recommendations Nos. 3 and 4 above").
+    let about_the_list = [
+        "the recommendations listed above",
+        "the recommendations above",
+        "the above recommendations",
+        "all recommendations above",
+        "all the recommendations above",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+        && !lower.chars().any(|c| c.is_ascii_digit());
+    let grouping = classify(sentence);
+    (about_the_list && grouping != Grouping::Unstated).then_some(grouping)
+}
+
 pub fn classify(intro: &str) -> Grouping {
     let t = intro.to_lowercase();
     let any = |phrases: &[&str]| phrases.iter().any(|p| t.contains(p));
@@ -479,6 +498,18 @@ mod tests {
         assert_eq!(
             classify("Pakistan considers that recommendations contained in paragraphs 23(b) and (f) … cannot accept them."),
             Grouping::Noted
+        );
+        assert_eq!(
+            grouping_of_the_list_above(
+                "The recommendations listed above enjoy the support of Morocco."
+            ),
+            Some(Grouping::Supported)
+        );
+        assert_eq!(
+            grouping_of_the_list_above(
+                "San Marino is not in a position to accept recommendations Nos. 3 and 4 above"
+            ),
+            None
         );
         let text = lines(
             "II. Conclusions and/or recommendations\n 90. Text (Chile);\n Notes\n 1 The recommendation as read during the interactive dialogue: other words.",
