@@ -225,7 +225,79 @@ impl Slot {
     }
 }
 
+/// Who made a recommendation: a known state, or the unrecognised names of one segment's
+/// group (kept for a warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Agent {
+    State(StateCode),
+    Unknown(usize),
+}
+
+impl Agent {
+    fn named_in(self, segments: &[Segment], k: usize) -> bool {
+        match self {
+            Agent::State(s) => segments[k].states.contains(&s),
+            Agent::Unknown(u) => u == k,
+        }
+    }
+
+    fn named_in_slot(self, segments: &[Segment], slot: &Slot) -> bool {
+        slot.alternatives
+            .iter()
+            .any(|&k| self.named_in(segments, k))
+    }
+}
+
 fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -> Vec<Reading> {
+    let slots = slots_of(segments, links);
+    let segments: &[Segment] = segments;
+    let mut agents: Vec<Agent> = Vec::new();
+    for (k, segment) in segments.iter().enumerate() {
+        for &s in &segment.states {
+            if !agents.contains(&Agent::State(s)) {
+                agents.push(Agent::State(s));
+            }
+        }
+        if !segment.unknown.is_empty() || segment.states.is_empty() {
+            agents.push(Agent::Unknown(k));
+        }
+    }
+    let last_slot = |agent: Agent| {
+        slots
+            .iter()
+            .rposition(|slot| agent.named_in_slot(segments, slot))
+            .unwrap_or(0)
+    };
+    // Earlier recommendations first: by the last slot an agent is named in.
+    agents.sort_by_key(|&a| last_slot(a));
+
+    let mut out: Vec<Reading> = Vec::new();
+    for agent in agents {
+        for text in words_of(agent, &slots, segments, links, tail) {
+            let at = match out.iter().position(|r| r.text == text) {
+                Some(at) => at,
+                None => {
+                    out.push(Reading {
+                        text,
+                        states: Vec::new(),
+                        unknown: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let reading = &mut out[at];
+            match agent {
+                Agent::State(s) => reading.states.push(s),
+                Agent::Unknown(k) => reading.unknown.extend(segments[k].unknown.iter().cloned()),
+            }
+        }
+    }
+    out
+}
+
+/// The sentence's slots; list items take the verb of their slot, and bare verbs the
+/// object lent them.
+fn slots_of(segments: &mut [Segment], links: &[Link]) -> Vec<Slot> {
     let mut slots: Vec<Slot> = Vec::new();
     for (k, link) in links.iter().enumerate() {
         match (link, slots.last_mut()) {
@@ -256,150 +328,111 @@ fn read_sentence(segments: &mut [Segment], links: &[Link], tail: Option<&str>) -
     for slot in &mut slots {
         lend_object(slot, segments);
     }
-
-    // Who made what: known states and, per segment, its unrecognised names.
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum Agent {
-        State(StateCode),
-        Unknown(usize),
-    }
-    let in_segment = |agent: Agent, k: usize| match agent {
-        Agent::State(s) => segments[k].states.contains(&s),
-        Agent::Unknown(u) => u == k,
-    };
-    let mut agents: Vec<Agent> = Vec::new();
-    for (k, segment) in segments.iter().enumerate() {
-        for &s in &segment.states {
-            if !agents.contains(&Agent::State(s)) {
-                agents.push(Agent::State(s));
-            }
-        }
-        if !segment.unknown.is_empty() || segment.states.is_empty() {
-            agents.push(Agent::Unknown(k));
-        }
-    }
-    let last_slot = |agent: Agent| {
-        slots
-            .iter()
-            .rposition(|slot| slot.alternatives.iter().any(|&k| in_segment(agent, k)))
-            .unwrap_or(0)
-    };
-    // Earlier recommendations first: by the last slot an agent is named in.
-    agents.sort_by_key(|&a| last_slot(a));
-
-    let mut out: Vec<Reading> = Vec::new();
-    for agent in agents {
-        let last = last_slot(agent);
-        let first = slots
-            .iter()
-            .position(|slot| slot.alternatives.iter().any(|&k| in_segment(agent, k)))
-            .unwrap_or(0);
-        let skip = if slots[first].standalone { first } else { 0 };
-        let mut named_yet = false;
-        let mut variants = vec![String::new()];
-        for slot in slots.iter().take(last + 1).skip(skip) {
-            let named: Vec<usize> = slot
-                .alternatives
-                .iter()
-                .copied()
-                .filter(|&k| in_segment(agent, k))
-                .collect();
-            // A slot naming others: before the agent's first slot it is the clause the
-            // agent's words qualify; after it, another state's qualifier.
-            let is_named = !named.is_empty();
-            let chosen: Vec<usize> = match (named.is_empty(), named_yet) {
-                (false, _) => named,
-                // Another state's adverb ("Favourably (Korea)") is not this one's words.
-                (true, false)
-                    if slot
-                        .alternatives
-                        .iter()
-                        .all(|&k| is_adverb(&segments[k].text)) =>
-                {
-                    continue
-                }
-                (true, false) => slot.alternatives.last().copied().into_iter().collect(),
-                // Another state's words after a bare verb of this one hold its object:
-                // "consider ratifying (Philippines) the ICRMW as a way … (Algeria)/and hold
-                // consultations (Philippines)".
-                (true, true) => {
-                    let text = &segments[slot.alternatives[0]].text;
-                    if opens_complement(text) {
-                        let object = object_phrase(text);
-                        for v in &mut variants {
-                            if lacks_object(v) {
-                                *v = join(v, without_repeated_verb(v, object));
-                            }
-                        }
-                    }
-                    continue;
-                }
-            };
-            named_yet |= is_named;
-            let choices = choices(&chosen, links, segments);
-            variants = variants
-                .iter()
-                .flat_map(|v| choices.iter().map(move |c| join(v, c)))
-                .take(MAX_VARIANTS)
-                .collect();
-            if let Some(object) = &slot.object {
-                for v in &mut variants {
-                    *v = join(v, object);
-                }
-            }
-        }
-        // A bare verb takes the object written after it, without that slot's qualifiers:
-        // "Ratify (Spain), or consider ratifying (Costa Rica) the Rome Statute …
-        // including its Agreement on Privileges and Immunities (Slovakia)".
-        // Slots qualifying the verb ("as soon as possible (France)") are passed over.
-        let own_words = slots[last]
-            .alternatives
-            .iter()
-            .rev()
-            .find(|&&k| in_segment(agent, k))
-            .map(|&k| segments[k].text.as_str())
-            .unwrap_or_default();
-        let complement = slots[last + 1..]
-            .iter()
-            .map(|slot| segments[slot.alternatives[0]].text.as_str())
-            .find(|text| opens_complement(text));
-        if let (None, Some(complement)) = (tail, complement) {
-            for v in &mut variants {
-                if lacks_object(v) || is_adverbial(own_words) {
-                    let object = object_phrase(complement);
-                    *v = join(v, without_repeated_verb(v, object));
-                }
-            }
-        }
-        if let Some(tail) = tail {
-            for v in &mut variants {
-                *v = join(v, tail);
-            }
-        }
-        for text in variants {
-            let at = match out.iter().position(|r| r.text == text) {
-                Some(at) => at,
-                None => {
-                    out.push(Reading {
-                        text,
-                        states: Vec::new(),
-                        unknown: Vec::new(),
-                    });
-                    out.len() - 1
-                }
-            };
-            let reading = &mut out[at];
-            match agent {
-                Agent::State(s) => reading.states.push(s),
-                Agent::Unknown(k) => reading.unknown.extend(segments[k].unknown.iter().cloned()),
-            }
-        }
-    }
-    out
+    slots
 }
 
-/// A state named in two alternatives of one slot made two recommendations, unless the
-/// second verb is coordinated with the first ("Sign (Spain) and ratify (Spain)").
+/// The words one agent recommended, slot by slot (see the module's description); more
+/// than one text where it is named in alternatives that are not coordinated.
+fn words_of(
+    agent: Agent,
+    slots: &[Slot],
+    segments: &[Segment],
+    links: &[Link],
+    tail: Option<&str>,
+) -> Vec<String> {
+    let named_slots: Vec<usize> = (0..slots.len())
+        .filter(|&t| agent.named_in_slot(segments, &slots[t]))
+        .collect();
+    let first = named_slots.first().copied().unwrap_or(0);
+    let last = named_slots.last().copied().unwrap_or(0);
+    let skip = if slots[first].standalone { first } else { 0 };
+    let mut named_yet = false;
+    let mut variants = vec![String::new()];
+    for slot in slots.iter().take(last + 1).skip(skip) {
+        let named: Vec<usize> = slot
+            .alternatives
+            .iter()
+            .copied()
+            .filter(|&k| agent.named_in(segments, k))
+            .collect();
+        // A slot naming others: before the agent's first slot it is the clause the
+        // agent's words qualify; after it, another state's qualifier.
+        let is_named = !named.is_empty();
+        let chosen: Vec<usize> = match (is_named, named_yet) {
+            (true, _) => named,
+            // Another state's adverb ("Favourably (Korea)") is not this one's words.
+            (false, false)
+                if slot
+                    .alternatives
+                    .iter()
+                    .all(|&k| is_adverb(&segments[k].text)) =>
+            {
+                continue
+            }
+            (false, false) => slot.alternatives.last().copied().into_iter().collect(),
+            // Another state's words after a bare verb of this one hold its object:
+            // "consider ratifying (Philippines) the ICRMW as a way … (Algeria)/and hold
+            // consultations (Philippines)".
+            (false, true) => {
+                let text = &segments[slot.alternatives[0]].text;
+                if opens_complement(text) {
+                    let object = object_phrase(text);
+                    for v in &mut variants {
+                        if lacks_object(v) {
+                            *v = join(v, without_repeated_verb(v, object));
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        named_yet |= is_named;
+        let choices = choices(&chosen, links, segments);
+        variants = variants
+            .iter()
+            .flat_map(|v| choices.iter().map(move |c| join(v, c)))
+            .take(MAX_VARIANTS)
+            .collect();
+        if let Some(object) = &slot.object {
+            for v in &mut variants {
+                *v = join(v, object);
+            }
+        }
+    }
+    // A bare verb takes the object written after it, without that slot's qualifiers:
+    // "Ratify (Spain), or consider ratifying (Costa Rica) the Rome Statute …
+    // including its Agreement on Privileges and Immunities (Slovakia)".
+    // Slots qualifying the verb ("as soon as possible (France)") are passed over.
+    let own_words = slots[last]
+        .alternatives
+        .iter()
+        .rev()
+        .find(|&&k| agent.named_in(segments, k))
+        .map(|&k| segments[k].text.as_str())
+        .unwrap_or_default();
+    let complement = slots[last + 1..]
+        .iter()
+        .map(|slot| segments[slot.alternatives[0]].text.as_str())
+        .find(|text| opens_complement(text));
+    if let (None, Some(complement)) = (tail, complement) {
+        for v in &mut variants {
+            if lacks_object(v) || is_adverbial(own_words) {
+                let object = object_phrase(complement);
+                *v = join(v, without_repeated_verb(v, object));
+            }
+        }
+    }
+    if let Some(tail) = tail {
+        for v in &mut variants {
+            *v = join(v, tail);
+        }
+    }
+    variants
+}
+
+/// The most texts one agent's words in one sentence give: a state named in two
+/// alternatives of a slot made two recommendations (unless the second verb is coordinated
+/// with the first, "Sign (Spain) and ratify (Spain)"), and slots multiply them.
 const MAX_VARIANTS: usize = 8;
 
 fn choices(chosen: &[usize], links: &[Link], segments: &[Segment]) -> Vec<String> {
