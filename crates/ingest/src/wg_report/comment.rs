@@ -19,14 +19,20 @@ pub(super) fn is_comment_item(text: &str, state: StateCode) -> bool {
 /// recommendation above, because …", "… (Canada): The Dominican Republic does not accept
 /// …"): the comment is the state's explanation of its position, not words recommended.
 pub(super) fn split_response(text: &str, state: StateCode) -> (&str, Option<&str>) {
+    // Where each group of states closes, found once: a comment follows one and, when it
+    // opens as a statement, follows the last.
+    let closes = group_closes(text);
+    let (Some(&first), Some(&last)) = (closes.first(), closes.last()) else {
+        return (text, None);
+    };
     let mut depth = 0usize;
     for (i, c) in text.char_indices() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            ';' | '.' | ':' if depth == 0 && names_a_group(&text[..i]) => {
+            ';' | '.' | ':' if depth == 0 && i > first => {
                 let after = text[i + 1..].trim_start();
-                let last_words = !names_a_group(after);
+                let last_words = i > last;
                 let comment = comments_as(after, state)
                     || (last_words && (speaks_for(after, state) || is_comment(after)));
                 if comment && !is_addressed(after) {
@@ -99,8 +105,7 @@ fn is_comment(sentence: &str) -> bool {
 /// Whether a sentence opens with the state's name ("Costa Rica explained that …").
 fn opens_with_state(sentence: &str, state: StateCode) -> bool {
     let words: Vec<&str> = sentence.split_whitespace().take(6).collect();
-    (1..=words.len())
-        .any(|end| State::by_name(&words[..end].join(" ")).is_some_and(|s| s.code == state))
+    state_named_at(&words, 0, state).is_some()
 }
 
 /// "Peru should also consider …", "Chile is encouraged to …": a recommendation with its
@@ -123,13 +128,20 @@ fn is_addressed(sentence: &str) -> bool {
 
 /// Whether words hold a group of recommending states.
 fn names_a_group(text: &str) -> bool {
+    !group_closes(text).is_empty()
+}
+
+/// The offsets of the `)` of each parenthesis that names recommending states.
+fn group_closes(text: &str) -> Vec<usize> {
     crate::vocab::paren_groups(text)
         .into_iter()
-        .any(|(open, close)| {
+        .filter(|&(open, close)| {
             !attribution::resolve_states(&text[open + 1..close])
                 .0
                 .is_empty()
         })
+        .map(|(_, close)| close)
+        .collect()
 }
 
 /// Whether a sentence is the state's own word: it opens with the state's name ("San
@@ -157,21 +169,22 @@ fn comments_as(sentence: &str, state: StateCode) -> bool {
         "believes",
     ];
     let words: Vec<&str> = sentence.split_whitespace().take(12).collect();
-    let names_at = |start: usize| {
-        (start + 1..=words.len().min(start + 6)).find(|&end| {
-            State::by_name(&words[start..end].join(" ")).is_some_and(|s| s.code == state)
-        })
-    };
-    if opens_with_state(sentence, state) {
+    if state_named_at(&words, 0, state).is_some() {
         return true;
     }
     (1..words.len()).any(|start| {
-        names_at(start).is_some_and(|end| {
+        state_named_at(&words, start, state).is_some_and(|end| {
             words
                 .get(end)
                 .is_some_and(|w| VERBS.contains(&w.to_lowercase().as_str()))
         })
     })
+}
+
+/// Where the state's name, read from `start` (up to six words), ends.
+fn state_named_at(words: &[&str], start: usize, state: StateCode) -> Option<usize> {
+    (start + 1..=words.len().min(start + 6))
+        .find(|&end| State::by_name(&words[start..end].join(" ")).is_some_and(|s| s.code == state))
 }
 
 #[cfg(test)]

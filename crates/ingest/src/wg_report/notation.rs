@@ -71,7 +71,7 @@ enum Link {
 
 /// Reads the segments of a paragraph, and the words after its last group, into
 /// recommendations, one per distinct text, each with the states that made it.
-pub fn read(segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
+pub fn read(mut segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
     let rest = rest.trim();
     let has_rest = rest.chars().any(char::is_alphanumeric);
     if segments.is_empty() {
@@ -85,7 +85,6 @@ pub fn read(segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
             Vec::new()
         };
     }
-    let mut segments = segments;
     let links = links(&segments);
     // Words after the last group that run on are the object of its whole sentence;
     // after a separator they belong to the last recommendation alone.
@@ -123,18 +122,17 @@ pub fn read(segments: Vec<Segment>, rest: &str) -> Vec<Reading> {
 
 fn links(segments: &[Segment]) -> Vec<Link> {
     let mut links: Vec<Link> = Vec::with_capacity(segments.len());
-    let mut sentence_start = 0;
+    // Whether the current sentence opens with a verb, read once per sentence.
+    let opens_with_verb =
+        |segment: &Segment| verb_of(&without_subject(&tidy(&segment.text))).is_some();
+    let mut has_verb = false;
     for (k, segment) in segments.iter().enumerate() {
         let link = match k.checked_sub(1) {
             None => Link::New,
-            Some(p) => {
-                let has_verb =
-                    verb_of(&without_subject(&tidy(&segments[sentence_start].text))).is_some();
-                link(&segments[p], links[p], segment, has_verb)
-            }
+            Some(p) => link(&segments[p], links[p], segment, has_verb),
         };
         if link == Link::New {
-            sentence_start = k;
+            has_verb = opens_with_verb(segment);
         }
         links.push(link);
     }
