@@ -163,6 +163,13 @@ fn slovenia_dossier_reads_across_three_cycles() -> Result<(), String> {
             count(Position::Noted) > 0,
             "{folder}: no noted recommendation"
         );
+        // Each addendum states its own counts; what was read agrees with them.
+        let disagreements: Vec<_> = views
+            .warnings
+            .iter()
+            .filter(|w| w.message.starts_with("the addendum says"))
+            .collect();
+        assert!(disagreements.is_empty(), "{folder}: {disagreements:?}");
         for update in &views.position_updates {
             assert_eq!(update.state.as_str(), "SVN");
             assert_eq!(update.report_symbol.as_deref(), Some(symbol));

@@ -55,7 +55,12 @@ fn footnote_start(lines: &[&str]) -> Option<usize> {
         if t.len() >= 5 && t.chars().all(|c| c == '_') {
             return Some(i);
         }
-        let stars = t.chars().take_while(|&c| c == '*').count();
+        // "*", "**", "∗∗" (U+2217), "†": the marks of the title's and headings' footnotes.
+        let stars: usize = t
+            .chars()
+            .take_while(|&c| matches!(c, '*' | '\u{2217}' | '\u{2020}' | '\u{2021}'))
+            .map(char::len_utf8)
+            .sum();
         if stars > 0 && (stars == t.len() || t[stars..].starts_with(char::is_whitespace)) {
             return Some(i);
         }
@@ -272,6 +277,17 @@ mod tests {
                 "6.  Adopt a law"
             ]
         );
+    }
+
+    #[test]
+    fn footnotes_marked_with_other_asterisks_go() {
+        let lines = [
+            "  90. Ratify (Chile);",
+            "",
+            "  \u{2217}\u{2217} The conclusions have not been edited.",
+            "  \u{2020} Circulated as received.",
+        ];
+        assert_eq!(footnote_start(&lines), Some(2));
     }
 
     #[test]

@@ -241,11 +241,28 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
             "cannot tell the state under review: no state is named under the report's title nor in \"The review of … was held\"",
         ));
     };
-    let Some(range) = section::find_section_range(&lines) else {
-        return Err(IngestError::refused(
-            file,
-            "the report has no \"Conclusions and/or recommendations\" section, so there are no recommendations to import",
-        ));
+    let mut parsed = Parsed::default();
+    let problem = |location: String, message: String| Problem {
+        file: file.to_string(),
+        location,
+        message,
+    };
+    let range = match section::find_section_range(&lines) {
+        Some(range) => range,
+        None => {
+            let Some(range) = section::find_list_range(&lines) else {
+                return Err(IngestError::refused(
+                    file,
+                    "the report has neither a \"Conclusions and/or recommendations\" section nor a numbered list of recommendations naming recommending states (\"90.1 Ratify … (Chile);\"), so there are no recommendations to import",
+                ));
+            };
+            let page = lines.get(range.start).map_or(1, |l| l.page);
+            parsed.warnings.push(problem(
+                format!("page {page}"),
+                "no \"Conclusions and/or recommendations\" heading was found; the numbered list of recommendations that starts here was read instead. Check the first and last recommendations imported against the report".into(),
+            ));
+            range
+        }
     };
     let section_lines = &lines[range.clone()];
     let vocabulary = layout::vocabulary(&lines);
@@ -257,12 +274,6 @@ pub fn parse_text(file: &str, text: &extract::Text) -> Result<Parsed, IngestErro
         ));
     }
 
-    let mut parsed = Parsed::default();
-    let problem = |location: String, message: String| Problem {
-        file: file.to_string(),
-        location,
-        message,
-    };
     if meta.session.is_none() {
         parsed.warnings.push(problem(
             "page 1".into(),
@@ -526,7 +537,9 @@ mod tests {
         text.pages.truncate(1);
         let message = refusal(parse_text("r.pdf", &text));
         assert!(
-            message.contains("no \"Conclusions and/or recommendations\" section"),
+            message.contains(
+                "neither a \"Conclusions and/or recommendations\" section nor a numbered list"
+            ),
             "{message}"
         );
     }

@@ -54,12 +54,38 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     })
 }
 
+/// Marks a heading may carry for its footnote: "*", "∗∗" (U+2217), "†", a superscript or
+/// plain digit glued to the last word.
+pub fn is_footnote_mark(c: char) -> bool {
+    matches!(
+        c,
+        '*' | '\u{2217}'
+            | '\u{204E}'
+            | '\u{2020}'
+            | '\u{2021}'
+            | '\u{00B9}'
+            | '\u{00B2}'
+            | '\u{00B3}'
+    ) || ('\u{2070}'..='\u{2079}').contains(&c)
+}
+
+/// The heading without the footnote marks and spaces at its end.
+fn without_footnote_marks(text: &str) -> &str {
+    text.trim_end_matches(|c: char| is_footnote_mark(c) || c.is_ascii_digit() || c.is_whitespace())
+}
+
 fn heading_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
+    // "II. Conclusions and/or recommendations", "CONCLUSIONS AND RECOMMENDATIONS",
+    // "B. Conclusions and / or recommendations", numbered with or without a full stop.
     re(
         &RE,
-        r"(?i)^(?:[IVX]+\.?\s*)?(?:[A-Z]\.\s*)?conclusions\s+and\s*(?:/\s*or\s+)?recommendations[\s*\d]*$",
+        r"(?i)^(?:[IVX]+\s*[.)]?\s*)?(?:[A-Z]\s*[.)]\s*)?conclusions?\s+and\s*(?:/\s*or\s+|or\s+)?recommendations?$",
     )
+}
+
+fn is_heading_text(text: &str) -> bool {
+    heading_re().is_match(without_footnote_marks(text))
 }
 
 fn end_re() -> &'static Regex {
@@ -83,16 +109,16 @@ pub fn find_section_range(lines: &[Line]) -> Option<std::ops::Range<usize>> {
         if text.contains("...") || text.contains("\u{2026}") {
             return false; // the table of contents
         }
-        if heading_re().is_match(text) {
+        if is_heading_text(text) {
             return true;
         }
         // A heading broken over two lines.
         lines.get(i + 1).is_some_and(|next| {
-            text.len() < 60 && heading_re().is_match(&format!("{text} {}", next.text))
+            text.len() < 60 && is_heading_text(&format!("{text} {}", next.text))
         })
     };
     let start = (0..lines.len()).find(|&i| is_heading(i))?;
-    let body_start = if heading_re().is_match(&lines[start].text) {
+    let body_start = if is_heading_text(&lines[start].text) {
         start + 1
     } else {
         start + 2
@@ -101,6 +127,52 @@ pub fn find_section_range(lines: &[Line]) -> Option<std::ops::Range<usize>> {
         .find(|&i| end_re().is_match(&lines[i].text))
         .unwrap_or(lines.len());
     Some(body_start.min(end)..end)
+}
+
+/// Where the numbered recommendation list is when no heading announces it: the first
+/// recommendation numbered "N.1" (or, in the 2008 style, "1.") whose block and the next
+/// one's name recommending states, from the paragraph that introduces it to the next
+/// heading or annex. `None` when the text holds no such list.
+pub fn find_list_range(lines: &[Line]) -> Option<std::ops::Range<usize>> {
+    let numbered: Vec<(usize, Marker)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| marker(&l.text).map(|(m, _)| (i, m)))
+        .collect();
+    let is_recommendation = |i: usize| block_names_states(lines, i);
+    let start_of = |first: usize, intro: Option<u32>| {
+        // The introducing paragraph ("90. The recommendations below …") within a few lines.
+        (first.saturating_sub(10)..first)
+            .rev()
+            .find(|&j| match marker(&lines[j].text) {
+                Some((Marker::Simple(n), _)) => intro.is_none_or(|p| p == n),
+                _ => false,
+            })
+            .unwrap_or(first)
+    };
+    let compound = numbered.windows(2).find_map(|w| match (w[0].1, w[1].1) {
+        (Marker::Compound(p, 1), Marker::Compound(q, 2))
+            if p == q && is_recommendation(w[0].0) && is_recommendation(w[1].0) =>
+        {
+            Some(start_of(w[0].0, Some(p)))
+        }
+        _ => None,
+    });
+    let simple = || {
+        numbered.windows(2).find_map(|w| match (w[0].1, w[1].1) {
+            (Marker::Simple(1), Marker::Simple(2))
+                if w[0].0 > 0 && is_recommendation(w[0].0) && is_recommendation(w[1].0) =>
+            {
+                Some(start_of(w[0].0, None))
+            }
+            _ => None,
+        })
+    };
+    let start = compound.or_else(simple)?;
+    let end = (start + 1..lines.len())
+        .find(|&i| end_re().is_match(&lines[i].text))
+        .unwrap_or(lines.len());
+    Some(start..end)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,6 +478,43 @@ mod tests {
         let section = find_section(&text).unwrap_or_default();
         assert_eq!(section.len(), 1);
         assert_eq!(section[0].text, "60. Text");
+    }
+
+    #[test]
+    fn headings_with_footnote_marks_margins_and_variants() {
+        for heading in [
+            "II. Conclusions and/or recommendations\u{2217}\u{2217}",
+            "II.Conclusions and/or recommendations**",
+            "II. CONCLUSIONS AND RECOMMENDATIONS",
+            "III. Conclusions and / or recommendations\u{2020}",
+            "B. Conclusions and recommendations 2",
+        ] {
+            let text = lines(&format!("Introduction\n{heading}\n90. Text (Chile);"));
+            let section = find_section(&text).unwrap_or_default();
+            assert_eq!(section.len(), 1, "{heading}");
+        }
+    }
+
+    #[test]
+    fn the_list_is_found_without_its_heading() {
+        let text = lines(
+            "25. Chile welcomed the report (and the progress made).
+             Conclusions and/or recommenda-
+             tions garbled by the extraction
+             90. The recommendations below enjoy the support of Ruritania:
+             90.1. Ratify the Convention against Torture (Chile);
+             90.2. Adopt a law on the ombudsman (Peru);
+             Annex",
+        );
+        assert!(find_section_range(&text).is_none());
+        let range = find_list_range(&text).unwrap_or_default();
+        assert_eq!(
+            text[range.start].text,
+            "90. The recommendations below enjoy the support of Ruritania:"
+        );
+        assert_eq!(range.len(), 3);
+        let only_dialogue = lines("25. Chile welcomed the report.\n26. Peru asked about prisons.");
+        assert!(find_list_range(&only_dialogue).is_none());
     }
 
     #[test]
