@@ -63,10 +63,27 @@ pub fn tag(taxonomy: Taxonomy, raw: &str) -> Result<Option<(Taxonomy, String)>, 
     {
         return Ok(Some((taxonomy, term.code)));
     }
+    // "S16 SDG 16 - peace, justice and strong institutions": UHRI codes the goals among
+    // its themes, S1 to S17.
+    if taxonomy == Taxonomy::UhriTheme {
+        if let Some(goal) = code.and_then(|c| sdg_theme_code(c, label)) {
+            return Ok(Some((Taxonomy::SdgGoal, goal)));
+        }
+    }
     if taxonomy.is_closed() {
         return Err(format!("{value:?} is not a known {}", taxonomy.label()));
     }
     Ok(Some((taxonomy, value)))
+}
+
+/// The SDG goal of a UHRI theme code "S16" whose label names it ("SDG 16 - …", "Peace,
+/// justice …") or is empty.
+fn sdg_theme_code(code: &str, label: &str) -> Option<String> {
+    let number = code.strip_prefix('S')?;
+    let goal = SdgGoal::parse(number).ok()?;
+    let named = label.is_empty()
+        || sdg(label).is_ok_and(|(t, g)| t == Taxonomy::SdgGoal && g == goal.to_string());
+    named.then(|| goal.to_string())
 }
 
 /// Splits a leading UHRI theme code ("A12", "D51", "S16") from its label.
@@ -490,5 +507,35 @@ mod tests {
             Some("MKD")
         );
         assert_eq!(code("Atlantis"), None);
+    }
+
+    #[test]
+    fn uhri_s_codes_are_sdg_goals() {
+        assert_eq!(
+            tag(
+                Taxonomy::UhriTheme,
+                "S16 SDG 16 - peace, justice and strong institutions"
+            ),
+            Ok(Some((Taxonomy::SdgGoal, "16".to_string())))
+        );
+        assert_eq!(
+            tag(Taxonomy::UhriTheme, "S5"),
+            Ok(Some((Taxonomy::SdgGoal, "5".to_string())))
+        );
+        // A code past the seventeen goals, or a label naming another goal, is no goal.
+        assert_ne!(
+            tag(Taxonomy::UhriTheme, "S18 SDG 18 - none")
+                .ok()
+                .flatten()
+                .map(|t| t.0),
+            Some(Taxonomy::SdgGoal)
+        );
+        assert_ne!(
+            tag(Taxonomy::UhriTheme, "S4 SDG 16 - peace")
+                .ok()
+                .flatten()
+                .map(|t| t.0),
+            Some(Taxonomy::SdgGoal)
+        );
     }
 }
