@@ -297,6 +297,7 @@ pub async fn import(
             .await?;
     }
     bar.finish_and_clear();
+    rightstrack_import::reconcile(store, &mut report).await?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -326,6 +327,19 @@ fn print_import(report: &ImportReport, dry_run: bool) {
             s.updated,
             s.unchanged,
             s.skipped
+        );
+    }
+    for review in &report.reviews {
+        let positions = review
+            .positions
+            .iter()
+            .map(|(p, n)| format!("{p} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "review {}: {} recommendations ({positions})",
+            review.name(),
+            review.recommendations
         );
     }
     for (kind, problems) in [("error", &report.errors), ("warning", &report.warnings)] {

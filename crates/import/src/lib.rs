@@ -4,12 +4,15 @@
 //! run, compute what would change and roll back. Both callers go through [`import_file`],
 //! so a file imports the same way wherever it comes from.
 
+mod reconcile;
+
 use std::path::PathBuf;
 
 use rightstrack_core::NewRecommendation;
 use rightstrack_store::{ImportBatch, ImportSummary, Store, StoreError};
 use serde::Serialize;
 
+pub use reconcile::ReviewTally;
 pub use rightstrack_ingest::{Format, ImportOptions, IngestError, Problem, MAX_FILE_BYTES};
 
 /// How many of a file's recommendations a report keeps to show (a preview's sample).
@@ -42,6 +45,10 @@ pub struct ImportReport {
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
     pub files: Vec<FileReport>,
+    /// Each review the files spoke of, after the import (see [`reconcile`]).
+    pub reviews: Vec<ReviewTally>,
+    #[serde(skip)]
+    touched: Vec<reconcile::Touched>,
 }
 
 impl ImportReport {
@@ -147,6 +154,10 @@ pub async fn import_file(
         .cloned()
         .collect();
     let position_updates = parsed.position_updates.len();
+    // The documents of one review, read for themselves: their reviews are reconciled.
+    if !run.dry_run && matches!(format, Format::WgReport | Format::WgAddendum) {
+        report.touched.extend(touched_reviews(&file, &parsed));
+    }
     let batch = ImportBatch {
         actor: run.actor.clone(),
         source: file.clone(),
@@ -175,4 +186,59 @@ pub async fn import_file(
         position_updates,
     });
     Ok(())
+}
+
+/// The reviews a parsed file speaks of: its recommendations' and its positions'.
+fn touched_reviews(file: &str, parsed: &rightstrack_ingest::Parsed) -> Vec<reconcile::Touched> {
+    let mut out: Vec<reconcile::Touched> = Vec::new();
+    let mut add = |review: reconcile::ReviewKey, paragraph: Option<&str>| {
+        let at = match out.iter().position(|t| t.review == review) {
+            Some(i) => i,
+            None => {
+                out.push(reconcile::Touched {
+                    file: file.to_string(),
+                    review,
+                    position_paragraphs: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        if let Some(p) = paragraph {
+            out[at].position_paragraphs.push(p.to_string());
+        }
+    };
+    for r in &parsed.recommendations {
+        if r.mechanism != rightstrack_core::Mechanism::Upr || r.paragraph.is_none() {
+            continue;
+        }
+        let review = reconcile::ReviewKey::new(
+            r.state,
+            r.session.map(|s| s.number()),
+            r.document.as_ref().map(|d| d.symbol.clone()),
+        );
+        add(review, None);
+    }
+    for u in &parsed.position_updates {
+        let review = reconcile::ReviewKey::new(
+            u.state,
+            u.session.map(|s| s.number()),
+            u.report_symbol.clone(),
+        );
+        add(review, Some(&u.paragraph));
+    }
+    out
+}
+
+/// After the files of one run are imported: tallies each review they spoke of into
+/// `report.reviews` and warns of every mismatch — positions that found no recommendation
+/// (an addendum imported before its report), paragraphs left without a position, gaps in
+/// the report's numbering. Nothing to do after a dry run, which wrote nothing.
+pub async fn reconcile(store: &dyn Store, report: &mut ImportReport) -> Result<(), ImportError> {
+    let touched = std::mem::take(&mut report.touched);
+    reconcile::reconcile(store, &touched, &mut report.reviews, &mut report.warnings)
+        .await
+        .map_err(|source| ImportError::Store {
+            file: touched.first().map(|t| t.file.clone()).unwrap_or_default(),
+            source,
+        })
 }

@@ -83,3 +83,77 @@ async fn imports_the_same_way_on_postgres() -> TestResult {
     db.close().await?;
     result
 }
+
+/// Slovenia's third review in `shared/data`: the addendum imported before its report says
+/// what to import first; after both, every paragraph has a position and the tally agrees.
+async fn reconciles(store: Arc<dyn Store>) -> TestResult {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/country-dossier/slovenia/cycle-3");
+    let report_pdf = dir.join("A_HRC_43_15-working-group-report.pdf");
+    let addendum_pdf = dir.join("A_HRC_43_15_Add.1-views-on-recommendations.pdf");
+    if !report_pdf.is_file() || !addendum_pdf.is_file() {
+        println!("skipped: {} is absent", dir.display());
+        return Ok(());
+    }
+    let run = Run {
+        actor: "coordinator".into(),
+        ..Run::default()
+    };
+    let mut first = ImportReport::default();
+    import_file(
+        store.as_ref(),
+        Source::Path(addendum_pdf.clone()),
+        &run,
+        &mut first,
+    )
+    .await?;
+    rightstrack_import::reconcile(store.as_ref(), &mut first).await?;
+    assert!(
+        first
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("is not imported yet")
+                && w.message.contains("A/HRC/43/15")),
+        "{:?}",
+        first.warnings
+    );
+
+    let mut both = ImportReport::default();
+    for path in [report_pdf, addendum_pdf] {
+        import_file(store.as_ref(), Source::Path(path), &run, &mut both).await?;
+    }
+    rightstrack_import::reconcile(store.as_ref(), &mut both).await?;
+    assert_eq!(both.reviews.len(), 1, "{:?}", both.reviews);
+    let review = &both.reviews[0];
+    assert!(review.without_position.is_empty(), "{review:?}");
+    assert_eq!(review.positions.get("none"), None);
+    assert_eq!(
+        review.positions.values().sum::<usize>(),
+        review.recommendations
+    );
+    assert!(
+        !both
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("without a position")),
+        "{:?}",
+        both.warnings
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn reconciles_a_review_on_sqlite() -> TestResult {
+    let db = TestDb::sqlite().await?;
+    reconciles(db.store.clone()).await
+}
+
+#[tokio::test]
+async fn reconciles_a_review_on_postgres() -> TestResult {
+    let Some(db) = TestDb::postgres().await? else {
+        return Ok(());
+    };
+    let result = reconciles(db.store.clone()).await;
+    db.close().await?;
+    result
+}

@@ -272,6 +272,9 @@ async fn run_import(app: &AppState, source: Source, run: &Run) -> Result<ImportR
     rightstrack_import::import_file(app.store.as_ref(), source, run, &mut report)
         .await
         .map_err(|e| ApiError::Failed(e.to_string()))?;
+    rightstrack_import::reconcile(app.store.as_ref(), &mut report)
+        .await
+        .map_err(|e| ApiError::Failed(e.to_string()))?;
     Ok(report)
 }
 
