@@ -90,6 +90,14 @@ struct FileRow {
     refused: bool,
 }
 
+/// One review's line after an import: what it holds now.
+struct ReviewRow {
+    review: String,
+    recommendations: usize,
+    positions: String,
+    without_position: String,
+}
+
 /// One problem: kind (translated), file, place, reason.
 struct ProblemRow {
     kind: String,
@@ -117,6 +125,7 @@ struct ImportPage {
     state: String,
     max_mb: usize,
     files: Vec<FileRow>,
+    reviews: Vec<ReviewRow>,
     problems: Vec<ProblemRow>,
     sample: Vec<SampleRow>,
     refused: bool,
@@ -137,6 +146,7 @@ impl ImportPage {
             state: String::new(),
             max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
             files: Vec::new(),
+            reviews: Vec::new(),
             problems: Vec::new(),
             sample: Vec::new(),
             refused: false,
@@ -159,6 +169,21 @@ impl ImportPage {
                 skipped: f.summary.skipped,
                 position_updates: f.position_updates,
                 refused: f.refused,
+            })
+            .collect();
+        self.reviews = report
+            .reviews
+            .iter()
+            .map(|r| ReviewRow {
+                review: r.name(),
+                recommendations: r.recommendations,
+                positions: r
+                    .positions
+                    .iter()
+                    .map(|(p, n)| format!("{p} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                without_position: r.without_position.join(", "),
             })
             .collect();
         let kinds = [
