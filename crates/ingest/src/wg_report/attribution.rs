@@ -66,9 +66,9 @@ pub fn resolve_states(content: &str) -> (Vec<StateCode>, Vec<String>) {
     (known, unknown)
 }
 
-/// Whether words may be a state's name or code as reports write them: a name starts
-/// with a capital (or "the"), and a code is in capitals, so that "and" is not Andorra
-/// nor "can" Canada.
+/// Whether words may be a state's name or code as reports write them: a short word is a
+/// code only in capitals, so that "and" is not Andorra nor "can" Canada; a longer one
+/// starts a name in any case.
 fn could_be_name(words: &[&str]) -> bool {
     let Some(first) = words.first() else {
         return false;
@@ -80,7 +80,8 @@ fn could_be_name(words: &[&str]) -> bool {
             .chars()
             .all(|c| !c.is_alphabetic() || c.is_uppercase());
     }
-    first.starts_with(char::is_uppercase) || first.eq_ignore_ascii_case("the")
+    // A longer name may be printed in lower case ("(netherlands);"): it is still looked up.
+    letters > 3 || first.starts_with(char::is_uppercase) || first.eq_ignore_ascii_case("the")
 }
 
 fn flush_unknown(pending: &mut Vec<&str>, unknown: &mut Vec<String>) {
@@ -351,6 +352,21 @@ mod tests {
 
     fn codes(p: &Piece) -> Vec<&str> {
         p.states.iter().map(|s| s.as_str()).collect()
+    }
+
+    #[test]
+    fn a_state_printed_in_lower_case_is_still_a_state() {
+        let pieces =
+            split_recommendations("Ratify the Convention (netherlands); Adopt a law (Peru).");
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].text, "Ratify the Convention");
+        assert_eq!(pieces[0].states.len(), 1);
+        assert_eq!(pieces[0].states[0].as_str(), "NLD");
+        // Lower-case words that are not all names keep their parenthesis as text.
+        let prose =
+            split_recommendations("Train staff (including cooks from georgia) on rights (Chile).");
+        assert_eq!(prose.len(), 1);
+        assert!(prose[0].text.contains("georgia"), "{:?}", prose[0].text);
     }
 
     #[test]
