@@ -18,6 +18,7 @@ pub mod review;
 mod rows;
 pub mod search_facts;
 pub mod signals;
+mod sql;
 mod sqlite;
 pub mod testing;
 pub mod tracking;

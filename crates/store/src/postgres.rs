@@ -42,7 +42,7 @@ const MIGRATION_LOCK: i64 = 0x7269_6768_7473; // "rights"
 /// Held by every transaction that changes recommendations, from drawing its revision to
 /// its commit: revisions then become visible in the order they were drawn, so a reader
 /// that has seen revision N will never later find a smaller one appear.
-const REVISION_LOCK: i64 = MIGRATION_LOCK + 1;
+pub(crate) const REVISION_LOCK: i64 = MIGRATION_LOCK + 1;
 /// Held by a run replacing clusters or links, so that two runs do not interleave.
 const CLUSTER_LOCK: i64 = MIGRATION_LOCK + 2;
 

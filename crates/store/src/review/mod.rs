@@ -5,8 +5,7 @@
 //! Predicted action categories are kept apart from tags ([`PredictedCategory`]): the
 //! category is a field of the recommendation, not one of its tags.
 
-mod postgres;
-mod sqlite;
+mod work;
 
 use async_trait::async_trait;
 use rightstrack_core::{ActionCategory, RecommendationId, StateCode, Taxonomy};
