@@ -5,8 +5,7 @@
 //! password, a token or a case in clear. Each method is one transaction and writes its
 //! own audit entry, so that nothing changes unrecorded.
 
-mod postgres;
-mod sqlite;
+mod work;
 
 use async_trait::async_trait;
 use rightstrack_core::{AuditEntry, Role};

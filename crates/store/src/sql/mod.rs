@@ -39,6 +39,7 @@ pub enum Param {
     Bool(bool),
     Time(OffsetDateTime),
     Date(Date),
+    Bytes(Vec<u8>),
     /// A list, for [`Tx::in_list`].
     Ints(Vec<i64>),
     Texts(Vec<String>),
@@ -77,6 +78,8 @@ param_from! {
     RecommendationId => Int via |v: RecommendationId| v.0,
     Vec<i64> => Ints via |v| v,
     Vec<String> => Texts via |v| v,
+    Vec<u8> => Bytes via |v| v,
+    &Vec<u8> => Bytes via Vec::clone,
 }
 
 impl<T: Into<Param>> From<Option<T>> for Param {
@@ -243,6 +246,15 @@ impl FromCell for Vec<u8> {
     fn from_cell(cell: &Cell) -> Option<Self> {
         match cell {
             Cell::Bytes(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromCell for serde_json::Value {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Text(t) => serde_json::from_str(t).ok(),
             _ => None,
         }
     }

@@ -49,6 +49,7 @@ impl ToSql for Param {
                 _ => t.to_sql_checked(ty, out),
             },
             Param::Date(d) => d.to_sql_checked(ty, out),
+            Param::Bytes(b) => b.to_sql_checked(ty, out),
             Param::Ints(v) => match *ty {
                 Type::INT2_ARRAY => narrowed::<i16>(v)?.to_sql_checked(ty, out),
                 Type::INT4_ARRAY => narrowed::<i32>(v)?.to_sql_checked(ty, out),

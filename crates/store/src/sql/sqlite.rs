@@ -76,6 +76,7 @@ impl ToSql for Param {
             Param::Bool(b) => ToSqlOutput::Owned(Value::Integer(i64::from(*b))),
             Param::Time(t) => ToSqlOutput::Owned(Value::Text(timestamp(*t))),
             Param::Date(d) => ToSqlOutput::Owned(Value::Text(d.to_string())),
+            Param::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Param::Ints(v) => ToSqlOutput::Owned(Value::Text(json(v))),
             Param::Texts(v) => ToSqlOutput::Owned(Value::Text(json(v))),
         })
