@@ -7,11 +7,10 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use rightstrack_core::{
-    ActionCategory, Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution,
-    Position, Recommendation, RecommendationId, RecommendationLink, ReportingSchedule,
-    SchedulePlan, State, StateCode, Taxonomy,
+    ActionCategory, Cluster, ClusterKind, Decision, Position, Recommendation, RecommendationId,
+    RecommendationLink, State, StateCode, Taxonomy,
 };
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
@@ -23,13 +22,9 @@ use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
-use crate::tracking::StatusSubject;
 use crate::{
-    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
-    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
-    Implementation, ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment,
-    NewIndicator, NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient,
-    RecommendationFilter, RegressionRecord, Reminder, Result, Revision, Store, StoreError,
+    audit_target, identity_hash, published_clause, Backend, Counts, Identity, ImportBatch,
+    ImportSummary, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
     Suggestion,
 };
 
@@ -68,8 +63,6 @@ pub(crate) async fn touch(tx: &Transaction<'_>, ids: &[i64]) -> Result<()> {
     .await?;
     Ok(())
 }
-
-mod tracking;
 
 pub(crate) struct PostgresStore {
     pool: Pool,
@@ -911,56 +904,6 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn create_institution(&self, actor: &str, inst: NewInstitution) -> Result<i64> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO institutions (name, kind, parent_id, contact_name, contact_email, created_at)
-                 VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
-                &[&inst.name, &inst.kind.code(), &inst.parent_id, &inst.contact_name, &inst.contact_email],
-            )
-            .await?
-            .try_get(0)?;
-        audit(
-            &tx,
-            actor,
-            "create",
-            "institution",
-            Some(id.to_string()),
-            serde_json::json!({"name": inst.name, "kind": inst.kind.code()}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
-        tracking::create_action(&mut self.client().await?, actor, action).await
-    }
-
-    async fn set_status(
-        &self,
-        actor: &str,
-        id: RecommendationId,
-        status: ImplementationStatus,
-        justification: &str,
-    ) -> Result<()> {
-        let subject = StatusSubject::Recommendation(id);
-        tracking::set_status(
-            &mut self.client().await?,
-            actor,
-            subject,
-            status,
-            justification,
-        )
-        .await
-    }
-
-    async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
-        tracking::add_assessment(&mut self.client().await?, actor, a).await
-    }
-
     async fn replace_suggestions(
         &self,
         actor: &str,
@@ -1442,160 +1385,5 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn update_institution(
-        &self,
-        actor: &str,
-        id: i64,
-        institution: NewInstitution,
-    ) -> Result<()> {
-        tracking::update_institution(&mut self.client().await?, actor, id, institution).await
-    }
-
-    async fn institutions(&self) -> Result<Vec<Institution>> {
-        tracking::institutions(&self.client().await?).await
-    }
-
-    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary> {
-        tracking::assign(&mut self.client().await?, actor, assign).await
-    }
-
-    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>> {
-        tracking::assignments(&self.client().await?, institution_id).await
-    }
-
-    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()> {
-        tracking::update_action(&mut self.client().await?, actor, id, action).await
-    }
-
-    async fn delete_action(&self, actor: &str, id: i64) -> Result<()> {
-        tracking::delete_action(&mut self.client().await?, actor, id).await
-    }
-
-    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>> {
-        tracking::actions(&self.client().await?, query).await
-    }
-
-    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64> {
-        tracking::add_indicator(&mut self.client().await?, actor, indicator).await
-    }
-
-    async fn reschedule_indicator(
-        &self,
-        actor: &str,
-        id: i64,
-        schedule: ReportingSchedule,
-        start: Date,
-        end: Date,
-        today: Date,
-    ) -> Result<SchedulePlan> {
-        let mut client = self.client().await?;
-        tracking::reschedule_indicator(&mut client, actor, id, schedule, start, end, today).await
-    }
-
-    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>> {
-        tracking::indicators(&self.client().await?, action_id).await
-    }
-
-    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64> {
-        tracking::report_progress(&mut self.client().await?, actor, progress).await
-    }
-
-    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>> {
-        tracking::evidence(&self.client().await?, id).await
-    }
-
-    async fn set_cluster_status(
-        &self,
-        actor: &str,
-        cluster: i64,
-        status: ImplementationStatus,
-        justification: &str,
-    ) -> Result<()> {
-        let subject = StatusSubject::Cluster(cluster);
-        tracking::set_status(
-            &mut self.client().await?,
-            actor,
-            subject,
-            status,
-            justification,
-        )
-        .await
-    }
-
-    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>> {
-        tracking::statuses(&self.client().await?, ids).await
-    }
-
-    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>> {
-        tracking::cluster_statuses(&self.client().await?, ids).await
-    }
-
-    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>> {
-        tracking::assessments(&self.client().await?, state).await
-    }
-
-    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>> {
-        tracking::regressions(&self.client().await?, state).await
-    }
-
-    async fn deadlines(&self, until: Date) -> Result<Vec<Deadline>> {
-        tracking::deadlines(&self.client().await?, until).await
-    }
-
-    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>> {
-        tracking::activity(&self.client().await?, state).await
-    }
-
-    async fn recipients(&self) -> Result<Vec<Recipient>> {
-        tracking::recipients(&self.client().await?).await
-    }
-
-    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>> {
-        tracking::claim_reminder(&mut self.client().await?, reminder).await
-    }
-
-    async fn finish_reminder(
-        &self,
-        claim: i64,
-        outcome: std::result::Result<(), String>,
-    ) -> Result<()> {
-        tracking::finish_reminder(&mut self.client().await?, claim, outcome).await
-    }
-
-    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
-        tracking::notifications(&self.client().await?, user_id).await
-    }
-
-    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64> {
-        tracking::mark_notifications_read(&mut self.client().await?, user_id, ids).await
-    }
-
-    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
-        let mut client = self.client().await?;
-        // One snapshot for every query of the read.
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let rows = crate::implementation::postgres::read(&*tx, ids).await?;
-        tx.commit().await?;
-        crate::implementation::assemble(ids, rows)
-    }
-
-    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<crate::SearchFacts>> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let rows = crate::search_facts::postgres::read(&*tx, ids).await?;
-        tx.commit().await?;
-        Ok(crate::search_facts::assemble(ids, rows))
     }
 }

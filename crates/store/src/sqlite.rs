@@ -10,9 +10,8 @@ use r2d2_sqlite::rusqlite::{
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rightstrack_core::{
-    ActionCategory, Assessment, Cluster, ClusterKind, Decision, ImplementationStatus, Institution,
-    Position, Recommendation, RecommendationId, RecommendationLink, ReportingSchedule,
-    SchedulePlan, State, StateCode, Taxonomy,
+    ActionCategory, Cluster, ClusterKind, Decision, Position, Recommendation, RecommendationId,
+    RecommendationLink, State, StateCode, Taxonomy,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -25,17 +24,11 @@ use crate::filter::{where_clause, Placeholder, Value};
 use crate::merge::{plan, Existing};
 use crate::migrate::{pending, Applied};
 use crate::rows::{assemble, RecRow, TagRow};
-use crate::tracking::StatusSubject;
 use crate::{
-    audit_target, identity_hash, published_clause, ActionQuery, ActionRecord, Activity, Assign,
-    AssignSummary, Assignment, Backend, Counts, CurrentStatus, Deadline, EvidenceFile, Identity,
-    Implementation, ImportBatch, ImportSummary, IndicatorRecord, NewAction, NewAssessment,
-    NewIndicator, NewInstitution, NewProgress, Notification, Page, PageRequest, Recipient,
-    RecommendationFilter, RegressionRecord, Reminder, Result, Revision, Store, StoreError,
+    audit_target, identity_hash, published_clause, Backend, Counts, Identity, ImportBatch,
+    ImportSummary, Page, PageRequest, RecommendationFilter, Result, Revision, Store, StoreError,
     Suggestion,
 };
-
-mod tracking;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -987,55 +980,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_institution(&self, actor: &str, inst: NewInstitution) -> Result<i64> {
-        let actor = actor.to_string();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO institutions (name, kind, parent_id, contact_name, contact_email, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![inst.name, inst.kind.code(), inst.parent_id, inst.contact_name, inst.contact_email, now()],
-            )?;
-            let id = tx.last_insert_rowid();
-            audit(&tx, &actor, "create", "institution", Some(id.to_string()), serde_json::json!({"name": inst.name, "kind": inst.kind.code()}))?;
-            tx.commit()?;
-            Ok(id)
-        })
-        .await
-    }
-
-    async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::create_action(conn, &actor, action))
-            .await
-    }
-
-    async fn set_status(
-        &self,
-        actor: &str,
-        id: RecommendationId,
-        status: ImplementationStatus,
-        justification: &str,
-    ) -> Result<()> {
-        let (actor, justification) = (actor.to_string(), justification.to_string());
-        self.run(move |conn| {
-            tracking::set_status(
-                conn,
-                &actor,
-                StatusSubject::Recommendation(id),
-                status,
-                &justification,
-            )
-        })
-        .await
-    }
-
-    async fn add_assessment(&self, actor: &str, a: NewAssessment) -> Result<i64> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::add_assessment(conn, &actor, a))
-            .await
-    }
-
     async fn replace_suggestions(
         &self,
         actor: &str,
@@ -1378,187 +1322,6 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(())
-        })
-        .await
-    }
-
-    async fn update_institution(
-        &self,
-        actor: &str,
-        id: i64,
-        institution: NewInstitution,
-    ) -> Result<()> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::update_institution(conn, &actor, id, institution))
-            .await
-    }
-
-    async fn institutions(&self) -> Result<Vec<Institution>> {
-        self.run(tracking::institutions).await
-    }
-
-    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::assign(conn, &actor, assign))
-            .await
-    }
-
-    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>> {
-        self.run(move |conn| tracking::assignments(conn, institution_id))
-            .await
-    }
-
-    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::update_action(conn, &actor, id, action))
-            .await
-    }
-
-    async fn delete_action(&self, actor: &str, id: i64) -> Result<()> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::delete_action(conn, &actor, id))
-            .await
-    }
-
-    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>> {
-        let query = query.clone();
-        self.run(move |conn| tracking::actions(conn, &query)).await
-    }
-
-    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::add_indicator(conn, &actor, indicator))
-            .await
-    }
-
-    async fn reschedule_indicator(
-        &self,
-        actor: &str,
-        id: i64,
-        schedule: ReportingSchedule,
-        start: Date,
-        end: Date,
-        today: Date,
-    ) -> Result<SchedulePlan> {
-        let actor = actor.to_string();
-        self.run(move |conn| {
-            tracking::reschedule_indicator(conn, &actor, id, schedule, start, end, today)
-        })
-        .await
-    }
-
-    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>> {
-        self.run(move |conn| tracking::indicators(conn, action_id))
-            .await
-    }
-
-    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64> {
-        let actor = actor.to_string();
-        self.run(move |conn| tracking::report_progress(conn, &actor, progress))
-            .await
-    }
-
-    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>> {
-        self.run(move |conn| tracking::evidence(conn, id)).await
-    }
-
-    async fn set_cluster_status(
-        &self,
-        actor: &str,
-        cluster: i64,
-        status: ImplementationStatus,
-        justification: &str,
-    ) -> Result<()> {
-        let (actor, justification) = (actor.to_string(), justification.to_string());
-        self.run(move |conn| {
-            tracking::set_status(
-                conn,
-                &actor,
-                StatusSubject::Cluster(cluster),
-                status,
-                &justification,
-            )
-        })
-        .await
-    }
-
-    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>> {
-        let ids = ids.to_vec();
-        self.run(move |conn| tracking::statuses(conn, &ids)).await
-    }
-
-    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>> {
-        let ids = ids.to_vec();
-        self.run(move |conn| tracking::cluster_statuses(conn, &ids))
-            .await
-    }
-
-    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>> {
-        self.run(move |conn| tracking::assessments(conn, state))
-            .await
-    }
-
-    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>> {
-        self.run(move |conn| tracking::regressions(conn, state))
-            .await
-    }
-
-    async fn deadlines(&self, until: Date) -> Result<Vec<Deadline>> {
-        self.run(move |conn| tracking::deadlines(conn, until)).await
-    }
-
-    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>> {
-        self.run(move |conn| tracking::activity(conn, state)).await
-    }
-
-    async fn recipients(&self) -> Result<Vec<Recipient>> {
-        self.run(tracking::recipients).await
-    }
-
-    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>> {
-        let reminder = reminder.clone();
-        self.run(move |conn| tracking::claim_reminder(conn, &reminder))
-            .await
-    }
-
-    async fn finish_reminder(
-        &self,
-        claim: i64,
-        outcome: std::result::Result<(), String>,
-    ) -> Result<()> {
-        self.run(move |conn| tracking::finish_reminder(conn, claim, outcome))
-            .await
-    }
-
-    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>> {
-        self.run(move |conn| tracking::notifications(conn, user_id))
-            .await
-    }
-
-    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64> {
-        let ids = ids.to_vec();
-        self.run(move |conn| tracking::mark_notifications_read(conn, user_id, &ids))
-            .await
-    }
-    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>> {
-        let ids = ids.to_vec();
-        self.run(move |conn| {
-            // One read transaction: every query sees the same snapshot.
-            let tx = conn.transaction()?;
-            let rows = crate::implementation::sqlite::read(&tx, &ids)?;
-            tx.commit()?;
-            crate::implementation::assemble(&ids, rows)
-        })
-        .await
-    }
-
-    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<crate::SearchFacts>> {
-        let ids = ids.to_vec();
-        self.run(move |conn| {
-            let tx = conn.transaction()?;
-            let rows = crate::search_facts::sqlite::read(&tx, &ids)?;
-            tx.commit()?;
-            Ok(crate::search_facts::assemble(&ids, rows))
         })
         .await
     }

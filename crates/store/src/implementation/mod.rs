@@ -13,6 +13,7 @@ use rightstrack_core::{
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+use crate::sql::{args, unit, Database, Tx};
 use crate::{Result, StoreError};
 
 /// An institution responsible for a recommendation.
@@ -371,8 +372,109 @@ pub(crate) fn assemble(
     Ok(ids.iter().filter_map(|id| by_id.remove(&id.0)).collect())
 }
 
-/// The queries both backends run, with `{ids}` standing for the id list (a `?` list in
-/// SQLite, `= ANY($1)` in PostgreSQL); each orders its rows as [`assemble`] expects.
+/// What is recorded about the implementation of `ids`, read from one snapshot.
+pub(crate) async fn of(
+    db: &impl Database,
+    ids: &[RecommendationId],
+) -> Result<Vec<Implementation>> {
+    let ids = ids.to_vec();
+    db.snapshot(unit!(|tx| {
+        let rows = read(tx, &ids).await?;
+        assemble(&ids, rows)
+    }))
+    .await
+}
+
+async fn read(tx: &mut dyn Tx, ids: &[RecommendationId]) -> Result<ImplementationRows> {
+    let list = tx.in_list(1);
+    let mut rows = ImplementationRows::default();
+    let mut each =
+        async |template: &str| tx.rows(&template.replace("{ids}", &list), args![ids]).await;
+    for r in each(sql::ASSIGNMENTS).await? {
+        rows.assignments.push(AssignmentRow {
+            recommendation_id: r.get(0)?,
+            institution_id: r.get(1)?,
+            institution: r.get(2)?,
+            kind: r.get(3)?,
+            role: r.get(4)?,
+        });
+    }
+    for r in each(sql::ACTIONS).await? {
+        rows.actions.push(ActionRow {
+            recommendation_id: r.get(0)?,
+            id: r.get(1)?,
+            title: r.get(2)?,
+            description: r.get(3)?,
+            kind: r.get(4)?,
+            institution_id: r.get(5)?,
+            institution: r.get(6)?,
+            start_date: r.get(7)?,
+            target_date: r.get(8)?,
+            progress: r.get(9)?,
+            budget_amount: r.get(10)?,
+            currency: r.get(11)?,
+            funder: r.get(12)?,
+            disbursed: r.get(13)?,
+            legislation_title: r.get(14)?,
+            legislation_stage: r.get(15)?,
+            legislation_committee_id: r.get(16)?,
+            published: r.get(17)?,
+        });
+    }
+    for r in each(sql::ACTION_LINKS).await? {
+        rows.action_links.push((r.get(0)?, r.get(1)?));
+    }
+    for r in each(sql::INDICATORS).await? {
+        rows.indicators.push(IndicatorRow {
+            id: r.get(0)?,
+            action_id: r.get(1)?,
+            name: r.get(2)?,
+            unit: r.get(3)?,
+            baseline: r.get(4)?,
+            target: r.get(5)?,
+            schedule: r.get(6)?,
+        });
+    }
+    for r in each(sql::PROGRESS).await? {
+        rows.progress.push(ProgressRow {
+            id: r.get(0)?,
+            indicator_id: r.get(1)?,
+            due_date: r.get(2)?,
+            reported_at: r.get(3)?,
+            text: r.get(4)?,
+            value: r.get(5)?,
+            public: r.get(6)?,
+        });
+    }
+    for r in each(sql::STATUSES).await? {
+        rows.statuses.push(StatusRow {
+            recommendation_id: r.get(0)?,
+            status: r.get(1)?,
+            justification: r.get(2)?,
+            author: r.get(3)?,
+            at: r.get(4)?,
+        });
+    }
+    for r in each(sql::ASSESSMENTS).await? {
+        rows.assessments.push(AssessmentRow {
+            id: r.get(0)?,
+            recommendation_id: r.get(1)?,
+            stakeholder: r.get(2)?,
+            institution_id: r.get(3)?,
+            institution: r.get(4)?,
+            status: r.get(5)?,
+            text: r.get(6)?,
+            evidence: r.get(7)?,
+            author: r.get(8)?,
+            at: r.get(9)?,
+            published: r.get(10)?,
+        });
+    }
+    Ok(rows)
+}
+
+/// The queries, with `{ids}` standing for membership of the bound id list; each orders
+/// its rows as [`assemble`] expects.
 pub(crate) mod sql {
     pub const ASSIGNMENTS: &str = "SELECT a.recommendation_id, i.id, i.name, i.kind, a.role
          FROM assignments a JOIN institutions i ON i.id = a.institution_id
@@ -408,6 +510,3 @@ pub(crate) mod sql {
          WHERE s.recommendation_id {ids}
          ORDER BY s.recommendation_id, s.at, s.id";
 }
-
-pub(crate) mod postgres;
-pub(crate) mod sqlite;

@@ -10,8 +10,8 @@ use rightstrack_core::RecommendationId;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub(crate) mod postgres;
-pub(crate) mod sqlite;
+use crate::sql::{args, unit, Database, SqlRow, Tx};
+use crate::Result;
 
 /// Facts about one recommendation, for search facets and signals.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,8 +57,36 @@ pub(crate) fn assemble(ids: &[RecommendationId], rows: FactRows) -> Vec<SearchFa
         .collect()
 }
 
-/// The queries, with `{ids}` standing for the id list (`IN (?, …)` in SQLite, `= ANY($1)`
-/// in PostgreSQL).
+/// The facts of `ids`, read from one snapshot.
+pub(crate) async fn of(db: &impl Database, ids: &[RecommendationId]) -> Result<Vec<SearchFacts>> {
+    let ids = ids.to_vec();
+    db.snapshot(unit!(|tx| {
+        let rows = read(tx, &ids).await?;
+        Ok(assemble(&ids, rows))
+    }))
+    .await
+}
+
+async fn read(tx: &mut dyn Tx, ids: &[RecommendationId]) -> Result<FactRows> {
+    let list = tx.in_list(1);
+    let mut each =
+        async |template: &str| tx.rows(&template.replace("{ids}", &list), args![ids]).await;
+    let first = |rows: Vec<SqlRow>| rows.iter().map(|r| r.get(0)).collect::<Result<Vec<i64>>>();
+    let repeats = first(each(sql::REPEATS).await?)?;
+    let regressed = first(each(sql::REGRESSED).await?)?;
+    let activity = each(sql::ACTIVITY)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<Result<_>>()?;
+    Ok(FactRows {
+        repeats,
+        regressed,
+        activity,
+    })
+}
+
+/// The queries, with `{ids}` standing for membership of the bound id list.
 pub(crate) mod sql {
     pub const REPEATS: &str = "SELECT DISTINCT from_id FROM recommendation_links
          WHERE kind = 'repeats' AND decision <> 'rejected' AND from_id {ids}";

@@ -88,6 +88,12 @@ impl<T: Into<Param>> From<Option<T>> for Param {
     }
 }
 
+impl From<&Option<String>> for Param {
+    fn from(v: &Option<String>) -> Self {
+        v.as_deref().into()
+    }
+}
+
 impl From<&[RecommendationId]> for Param {
     fn from(ids: &[RecommendationId]) -> Self {
         Self::Ints(ids.iter().map(|id| id.0).collect())
@@ -332,6 +338,17 @@ pub trait Database: Send + Sync {
     /// Runs `work` on a connection without taking the writer's place.
     #[doc(hidden)]
     async fn read<T: Send + 'static, W: Work<T>>(&self, work: W) -> Result<T>;
+
+    /// Runs `work`, a read of several statements, where every statement sees the same
+    /// snapshot of the database.
+    #[doc(hidden)]
+    async fn snapshot<T: Send + 'static, W: Work<T>>(&self, work: W) -> Result<T>;
+}
+
+/// The WHERE clause of a recommendation filter over the alias `r`, with its values.
+pub(crate) fn filter(filter: &crate::RecommendationFilter) -> (String, Vec<Param>) {
+    let (sql, values) = crate::filter::where_clause(filter, crate::filter::Placeholder::Dollar);
+    (sql, values.into_iter().map(Param::from).collect())
 }
 
 /// Writes an audit entry: who did what to which entity, with the details as JSON.

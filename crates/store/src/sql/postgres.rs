@@ -165,4 +165,18 @@ impl Database for PostgresStore {
         let client: &Client = &client;
         work(&mut Pg { client }).await
     }
+
+    async fn snapshot<T: Send + 'static, W: Work<T>>(&self, work: W) -> Result<T> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let client: &tokio_postgres::Transaction<'_> = &tx;
+        let out = work(&mut Pg { client }).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }

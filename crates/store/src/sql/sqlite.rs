@@ -20,8 +20,15 @@ pub struct Lite<'c> {
 }
 
 impl<'c> Lite<'c> {
+    /// A write transaction: it takes the writer's place at once.
     fn begin(conn: &'c mut Connection) -> Result<Self> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Self { conn, open: true })
+    }
+
+    /// A read transaction: its snapshot is taken at the first statement and kept.
+    fn begin_read(conn: &'c mut Connection) -> Result<Self> {
+        conn.execute_batch("BEGIN DEFERRED")?;
         Ok(Self { conn, open: true })
     }
 
@@ -169,6 +176,16 @@ impl Database for SqliteStore {
         self.run(move |conn| {
             let mut conn = Lite { conn, open: false };
             drive(work(&mut conn))
+        })
+        .await
+    }
+
+    async fn snapshot<T: Send + 'static, W: Work<T>>(&self, work: W) -> Result<T> {
+        self.run(move |conn| {
+            let mut tx = Lite::begin_read(conn)?;
+            let out = drive(work(&mut tx))?;
+            tx.commit()?;
+            Ok(out)
         })
         .await
     }

@@ -1,6 +1,9 @@
-//! Implementation tracking as stored: the values the [`crate::Store`] tracking methods take
-//! and return, and the rules both backends share (what a status is, how a write is
-//! checked). Signals and dashboards built from several reads are in [`crate::signals`].
+//! Implementation tracking as stored: the [`Tracking`] methods, the values they take and
+//! return, and their rules (what a status is, how a write is checked). The units of work,
+//! written once for both backends, are in `work.rs`. Signals and dashboards built from
+//! several reads are in [`crate::signals`].
+
+mod work;
 
 use std::collections::HashMap;
 
@@ -12,7 +15,145 @@ use rightstrack_core::{
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
-use crate::{RecommendationFilter, StoreError};
+use crate::{
+    Implementation, NewAssessment, NewInstitution, RecommendationFilter, Result, SearchFacts,
+    StoreError,
+};
+use async_trait::async_trait;
+use rightstrack_core::{Assessment, Institution, SchedulePlan, StateCode};
+
+/// Implementation tracking: institutions, assignments, actions, indicators and progress,
+/// statuses, assessments, regressions, deadlines and reminders. Each method is one unit of
+/// work in one transaction.
+#[async_trait]
+pub trait Tracking: Send + Sync {
+    async fn create_institution(&self, actor: &str, institution: NewInstitution) -> Result<i64>;
+
+    async fn create_action(&self, actor: &str, action: NewAction) -> Result<i64>;
+
+    /// Records a recommendation's implementation status, with its justification; the
+    /// history is kept.
+    async fn set_status(
+        &self,
+        actor: &str,
+        id: RecommendationId,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()>;
+
+    async fn add_assessment(&self, actor: &str, assessment: NewAssessment) -> Result<i64>;
+
+    /// Replaces an institution's name, kind, parent and contact; a parent that would make
+    /// the hierarchy a loop is refused.
+    async fn update_institution(
+        &self,
+        actor: &str,
+        id: i64,
+        institution: NewInstitution,
+    ) -> Result<()>;
+
+    /// Every institution, by name.
+    async fn institutions(&self) -> Result<Vec<Institution>>;
+
+    /// Assigns many recommendations (and a cluster's plan) at once; see [`Assign`].
+    async fn assign(&self, actor: &str, assign: Assign) -> Result<AssignSummary>;
+
+    /// The assignments of one institution, or all.
+    async fn assignments(&self, institution_id: Option<i64>) -> Result<Vec<Assignment>>;
+
+    /// Replaces an action's fields and links. A law moving from adopted or in force to
+    /// repealed is recorded as a regression of each recommendation the action serves.
+    async fn update_action(&self, actor: &str, id: i64, action: NewAction) -> Result<()>;
+
+    /// Deletes an action with its indicators and reports; the statuses derived from it
+    /// follow.
+    async fn delete_action(&self, actor: &str, id: i64) -> Result<()>;
+
+    async fn actions(&self, query: &ActionQuery) -> Result<Vec<ActionRecord>>;
+
+    /// Adds an indicator and its due dates.
+    async fn add_indicator(&self, actor: &str, indicator: NewIndicator) -> Result<i64>;
+
+    /// Changes an indicator's schedule: the due dates on or after `today` without a report
+    /// follow it; see [`SchedulePlan`].
+    async fn reschedule_indicator(
+        &self,
+        actor: &str,
+        id: i64,
+        schedule: ReportingSchedule,
+        start: time::Date,
+        end: time::Date,
+        today: time::Date,
+    ) -> Result<SchedulePlan>;
+
+    /// The indicators of an action with every due date and report.
+    async fn indicators(&self, action_id: i64) -> Result<Vec<IndicatorRecord>>;
+
+    /// Files a report against a due date, with its evidence. Returns the report's id.
+    async fn report_progress(&self, actor: &str, progress: NewProgress) -> Result<i64>;
+
+    /// One attachment with what an access decision needs.
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>>;
+
+    /// A person's status for a cluster, with justification; the history is kept and a step
+    /// backwards is recorded as a regression.
+    async fn set_cluster_status(
+        &self,
+        actor: &str,
+        cluster: i64,
+        status: ImplementationStatus,
+        justification: &str,
+    ) -> Result<()>;
+
+    /// The current status of each recommendation, person's or derived; see
+    /// [`CurrentStatus`]. Actions count when linked to the recommendation or to a cluster
+    /// it belongs to.
+    async fn statuses(&self, ids: &[RecommendationId]) -> Result<Vec<CurrentStatus>>;
+
+    async fn cluster_statuses(&self, ids: &[i64]) -> Result<Vec<CurrentStatus>>;
+
+    /// Every assessment of the recommendations of a state, oldest first.
+    async fn assessments(&self, state: StateCode) -> Result<Vec<Assessment>>;
+
+    /// The regressions recorded for a state, newest first.
+    async fn regressions(&self, state: StateCode) -> Result<Vec<RegressionRecord>>;
+
+    /// Unfinished actions with a target date and unreported due dates, up to `until`
+    /// (inclusive), earliest first.
+    async fn deadlines(&self, until: time::Date) -> Result<Vec<Deadline>>;
+
+    /// When each assigned or acted-upon recommendation of a state last changed.
+    async fn activity(&self, state: StateCode) -> Result<Vec<Activity>>;
+
+    /// Enabled users who may get reminders: focal points and coordinators.
+    async fn recipients(&self) -> Result<Vec<Recipient>>;
+
+    /// Claims a reminder and records its in-app notification, in one transaction. `None`
+    /// when it was claimed before (sent, or being sent): it must not be sent again.
+    async fn claim_reminder(&self, reminder: &Reminder) -> Result<Option<i64>>;
+
+    /// Records the outcome of sending a claimed reminder.
+    async fn finish_reminder(
+        &self,
+        claim: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()>;
+
+    /// A user's notifications, newest first.
+    async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>>;
+
+    /// Marks these notifications of a user as read (another user's are left alone).
+    /// Returns how many changed.
+    async fn mark_notifications_read(&self, user_id: i64, ids: &[i64]) -> Result<u64>;
+    /// What has been recorded about the implementation of these recommendations, one
+    /// [`Implementation`] per id in the order given (empty where nothing is recorded),
+    /// read from one snapshot of the database.
+    async fn implementation_of(&self, ids: &[RecommendationId]) -> Result<Vec<Implementation>>;
+
+    /// What the search index records about these recommendations beyond their rows (see
+    /// [`SearchFacts`]), one per id in the order given, read from one snapshot.
+    async fn search_facts(&self, ids: &[RecommendationId]) -> Result<Vec<SearchFacts>>;
+}
 
 /// Which recommendations a bulk assignment is for.
 #[derive(Debug, Clone)]
