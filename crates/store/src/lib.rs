@@ -27,14 +27,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rightstrack_core::{
-    Cluster, ClusterKind, Decision, ImplementationStatus, InstitutionKind, Mechanism,
-    NewRecommendation, Position, Recommendation, RecommendationId, RecommendationLink,
-    RegionalGroup, StakeholderKind, StateCode,
+    ImplementationStatus, InstitutionKind, Mechanism, NewRecommendation, Position, Recommendation,
+    RecommendationId, RegionalGroup, StakeholderKind, StateCode,
 };
 use serde::Serialize;
 
 pub use accounts::Accounts;
-pub use clusters::{ClusterTarget, NewCluster};
+pub use clusters::{ClusterTarget, Clusters, NewCluster};
 pub use implementation::{
     AssignedInstitution, Implementation, ImplementationAction, IndicatorProgress,
     StakeholderAssessment,
@@ -226,7 +225,7 @@ pub struct NewAssessment {
 /// The storage interface. Small on purpose: each method is one unit of work, done in one
 /// transaction, so that a crash leaves the database as it was before the call.
 #[async_trait]
-pub trait Store: Accounts + Review + Tracking + Send + Sync {
+pub trait Store: Accounts + Clusters + Review + Tracking + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Applies pending migrations and refreshes the reference data (states, taxonomies).
@@ -289,70 +288,6 @@ pub trait Store: Accounts + Review + Tracking + Send + Sync {
         filter: &RecommendationFilter,
         published: bool,
     ) -> Result<u64>;
-
-    /// Replaces the machine-made clusters of one kind of a state with a new run's, keeping
-    /// what people decided ([`clusters`] has the rules). Returns the recommendations whose
-    /// clusters changed (they get a new revision).
-    async fn replace_clusters(
-        &self,
-        actor: &str,
-        state: StateCode,
-        kind: ClusterKind,
-        clusters: Vec<NewCluster>,
-    ) -> Result<Vec<RecommendationId>>;
-
-    /// The clusters of a state, every kind, with their members (not those people removed).
-    async fn clusters(&self, state: StateCode) -> Result<Vec<Cluster>>;
-
-    /// A person's title for a cluster: later runs keep it.
-    async fn rename_cluster(&self, actor: &str, id: i64, title: &str) -> Result<()>;
-
-    /// A person puts a recommendation in a cluster (`member`) or takes it out: later runs
-    /// keep the decision.
-    async fn set_cluster_member(
-        &self,
-        actor: &str,
-        cluster: i64,
-        id: RecommendationId,
-        member: bool,
-    ) -> Result<()>;
-
-    /// A person moves some of a cluster's members into another cluster of the same state
-    /// and kind (all of them: a merge), into a new cluster with their title (a split) or
-    /// out of it, in one transaction; later runs keep the decisions. Returns the receiving
-    /// cluster's id (`from` when they were taken out).
-    async fn move_cluster_members(
-        &self,
-        actor: &str,
-        from: i64,
-        ids: &[RecommendationId],
-        to: ClusterTarget,
-    ) -> Result<i64>;
-
-    /// Replaces the proposed links from the recommendations of a state with a new run's;
-    /// links a person confirmed or rejected stay as decided. Returns the recommendations at
-    /// either end of a changed link.
-    async fn replace_links(
-        &self,
-        actor: &str,
-        state: StateCode,
-        links: Vec<RecommendationLink>,
-    ) -> Result<Vec<RecommendationId>>;
-
-    /// The links from the recommendations of a state, every decision, by (from, to).
-    async fn links(&self, state: StateCode) -> Result<Vec<RecommendationLink>>;
-
-    /// The links from and to a recommendation, every decision, strongest first.
-    async fn links_of(&self, id: RecommendationId) -> Result<Vec<RecommendationLink>>;
-
-    /// A person's decision on a link.
-    async fn decide_link(
-        &self,
-        actor: &str,
-        from: RecommendationId,
-        to: RecommendationId,
-        decision: Decision,
-    ) -> Result<()>;
 }
 
 /// Opens the database a URL names, creating a SQLite file if needed, and migrates it.

@@ -281,6 +281,8 @@ pub enum Lock {
     /// From drawing a revision to the commit: revisions become visible in the order they
     /// were drawn, so a reader that has seen revision N never later finds a smaller one.
     Revision,
+    /// A run replacing clusters or links: two runs of one state would match the same rows.
+    Clusters,
 }
 
 /// A transaction (or, for reads, a connection) of either backend.
@@ -291,6 +293,10 @@ pub trait Tx: Send {
 
     /// Runs a query; returns every row.
     async fn rows(&mut self, sql: &str, params: &[Param]) -> Result<Vec<SqlRow>>;
+
+    /// Runs one statement once for each row of parameters; returns the rows changed. On
+    /// PostgreSQL the statements are pipelined: one round trip's wait for many.
+    async fn execute_many(&mut self, sql: &str, rows: &[Vec<Param>]) -> Result<u64>;
 
     /// Takes a transaction-scoped lock.
     async fn lock(&mut self, lock: Lock) -> Result<()>;

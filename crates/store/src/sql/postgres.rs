@@ -10,7 +10,10 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, GenericClient, Row};
 
 use super::{Cell, Database, Lock, Param, SqlRow, Tx, Work};
-use crate::postgres::{PostgresStore, REVISION_LOCK};
+use crate::postgres::{PostgresStore, CLUSTER_LOCK, REVISION_LOCK};
+
+/// Statements in flight at once in [`Tx::execute_many`].
+const PIPELINE: usize = 512;
 use crate::{Result, StoreError};
 
 /// A client or a transaction.
@@ -125,6 +128,22 @@ impl<C: GenericClient + Sync> Tx for Pg<'_, C> {
         Ok(self.client.execute(sql, &refs(params)).await?)
     }
 
+    async fn execute_many(&mut self, sql: &str, rows: &[Vec<Param>]) -> Result<u64> {
+        let statement = self.client.prepare(sql).await?;
+        let mut changed = 0;
+        // Bounded batches: every request of a batch is in flight at once.
+        for batch in rows.chunks(PIPELINE) {
+            let each = batch
+                .iter()
+                .map(|params| async { self.client.execute(&statement, &refs(params)).await });
+            changed += futures_util::future::try_join_all(each)
+                .await?
+                .into_iter()
+                .sum::<u64>();
+        }
+        Ok(changed)
+    }
+
     async fn rows(&mut self, sql: &str, params: &[Param]) -> Result<Vec<SqlRow>> {
         let rows = self.client.query(sql, &refs(params)).await?;
         rows.iter().map(cells).collect()
@@ -133,6 +152,7 @@ impl<C: GenericClient + Sync> Tx for Pg<'_, C> {
     async fn lock(&mut self, lock: Lock) -> Result<()> {
         let key = match lock {
             Lock::Revision => REVISION_LOCK,
+            Lock::Clusters => CLUSTER_LOCK,
         };
         self.client
             .execute("SELECT pg_advisory_xact_lock($1)", &[&key])

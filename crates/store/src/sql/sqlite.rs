@@ -119,6 +119,15 @@ impl Tx for Lite<'_> {
         Ok(u64::try_from(changed).unwrap_or(u64::MAX))
     }
 
+    async fn execute_many(&mut self, sql: &str, rows: &[Vec<Param>]) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(&placeholders(sql))?;
+        let mut changed = 0;
+        for params in rows {
+            changed += stmt.execute(params_from_iter(params.iter()))?;
+        }
+        Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+    }
+
     async fn rows(&mut self, sql: &str, params: &[Param]) -> Result<Vec<SqlRow>> {
         let mut stmt = self.conn.prepare_cached(&placeholders(sql))?;
         let columns = stmt.column_count();

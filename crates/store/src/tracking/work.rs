@@ -15,6 +15,7 @@ use super::{
     canonical_code, check_period, current_statuses, derived_regressions, latest_activity,
     would_loop, ActionRow, Facts, StatusSubject, Tracking, ACTION_COLUMNS,
 };
+use crate::clusters::active_members;
 use crate::sql::{self, args, audit, touch, unit, Database, Param, SqlRow, Tx};
 use crate::{
     ActionQuery, ActionRecord, Activity, Assign, AssignSummary, AssignTarget, Assignment,
@@ -65,18 +66,6 @@ async fn ids_of(tx: &mut dyn Tx, sql: &str, params: &[Param]) -> Result<Vec<i64>
         .iter()
         .map(|r| r.get(0))
         .collect()
-}
-
-/// The recommendations currently in a cluster (not those people took out).
-async fn active_members(tx: &mut dyn Tx, cluster: i64) -> Result<Vec<RecommendationId>> {
-    let ids = ids_of(
-        tx,
-        "SELECT recommendation_id FROM cluster_members WHERE cluster_id = $1 AND removed = FALSE
-         ORDER BY recommendation_id",
-        args![cluster],
-    )
-    .await?;
-    Ok(ids.into_iter().map(RecommendationId).collect())
 }
 
 /// The recommendations a target names, checked to exist; and the cluster, if any.
